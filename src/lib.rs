@@ -1,0 +1,20 @@
+//! groupgate: group-based access evaluation over a tenant snapshot.
+//!
+//! A host hands over a snapshot of one tenant (users, groups, roles, products, modules) and
+//! asks questions as JSON requests: who is in this group and why, which roles a user ends up
+//! with, may this user use this product, where should this user land.
+//! The core does no I/O and reads no clock or randomness, so the same snapshot and request
+//! give byte-identical answers natively, in wasmtime and in Node.
+//!
+//! The entry point is [`Engine`]: [`Engine::from_json`] compiles a snapshot,
+//! [`Engine::answer_json`] answers any request, [`Engine::check`] is the fast access check.
+
+pub mod error;
+pub mod vectors;
+
+mod api;
+
+pub use api::{
+    answer_without_engine_json, error_answer_json, load_json, Decision, Engine, LoadOptions, VERSION,
+};
+pub use error::{Error, ErrorCode};
