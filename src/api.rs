@@ -49,7 +49,10 @@ impl Engine {
     ///
     /// `invalid-json`, `invalid-snapshot` or `limit-exceeded` when the snapshot cannot be used.
     pub fn from_json(_snapshot: &str, _options: LoadOptions) -> Result<Engine, Error> {
-        Err(Error::new(ErrorCode::InvalidSnapshot, "not implemented yet"))
+        Err(Error::new(
+            ErrorCode::InvalidSnapshot,
+            "not implemented yet",
+        ))
     }
 
     /// The load answer: `{"diagnostics":[...],"revision":...}`.

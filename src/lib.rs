@@ -10,11 +10,16 @@
 //! [`Engine::answer_json`] answers any request, [`Engine::check`] is the fast access check.
 
 pub mod error;
+pub mod json;
+pub mod rules;
+mod text;
+mod time;
 pub mod vectors;
 
 mod api;
 
 pub use api::{
-    answer_without_engine_json, error_answer_json, load_json, Decision, Engine, LoadOptions, VERSION,
+    answer_without_engine_json, error_answer_json, load_json, Decision, Engine, LoadOptions,
+    VERSION,
 };
 pub use error::{Error, ErrorCode};

@@ -1,0 +1,337 @@
+//! The plain WebAssembly ABI: `extern "C"` exports over linear memory, for wasmtime, wazero,
+//! edge proxies and any host without JavaScript glue.
+//!
+//! The module built with `--features abi` imports nothing and exports `memory` and the
+//! functions below.
+//! All integers are `i32`/`i64` on the wasm side; addresses and lengths are unsigned 32-bit.
+//!
+//! # Exports
+//!
+//! | export | signature | what it does |
+//! | --- | --- | --- |
+//! | `gg_abi_version` | `() -> u32` | this ABI's version, `1` |
+//! | `gg_alloc` | `(len) -> ptr` | a zeroed buffer of `len` bytes owned by the host until passed to `gg_free`; `0` when out of memory |
+//! | `gg_free` | `(ptr, len) -> i32` | frees a buffer from `gg_alloc` or an answer buffer; `0` freed, `-1` not a live buffer of that length (nothing happens) |
+//! | `gg_engine_new` | `(ptr, len, flags) -> handle` | loads the snapshot (JSON text) in `ptr..ptr+len`; `0` when loading failed |
+//! | `gg_last_answer` | `() -> u64` | the answer of the last `gg_engine_new`: `{"diagnostics":[…],"revision":…}` or the error answer; `0` before any load |
+//! | `gg_query` | `(handle, ptr, len) -> u64` | answers the request (JSON text) in `ptr..ptr+len` |
+//! | `gg_check` | `(handle, uptr, ulen, pptr, plen) -> i32` | the fast access check of user `uptr..` for product `pptr..` |
+//! | `gg_engine_free` | `(handle) -> i32` | drops an engine; `0` dropped, `-1` unknown handle |
+//!
+//! `flags` bit 0 is `strict` (SPEC §1.1); other bits must be zero.
+//!
+//! # Buffers and ownership
+//!
+//! * The host asks for input buffers with `gg_alloc`, writes UTF-8 text into them, passes
+//!   `(ptr, len)` to a call, and frees them with `gg_free(ptr, len)` when done.
+//!   Input ranges must lie inside one live buffer (any part of it); the module only reads them.
+//! * An answer comes back as a `u64`: `ptr << 32 | len`.
+//!   The buffer belongs to the host, which reads `len` bytes of UTF-8 JSON at `ptr` and frees it
+//!   with `gg_free(ptr, len)`.
+//!   `0` means the module could not allocate the answer.
+//! * Every live buffer is recorded in a table: `gg_free` of anything else (a stale pointer, a
+//!   wrong length, a second free) is refused with `-1` and changes nothing.
+//!
+//! # Errors
+//!
+//! No input traps the instance: every failure is an answer.
+//!
+//! * `gg_query` always answers JSON: the answer object, or
+//!   `{"error":{"code","message","path","line","column","expected"},"revision":…}` (SPEC §7).
+//!   A handle that names no engine, or an input range outside every live buffer, is
+//!   `invalid-request`; text that is not UTF-8 is `invalid-json`.
+//!   Handle `0` names no engine but answers the requests that need none (`parseRule`,
+//!   `formatRule`).
+//! * `gg_engine_new` returns `0` on failure and the error answer is read with `gg_last_answer`.
+//! * `gg_check` returns the decision: `1` allowed through a group, `2` as owner, `3` as admin,
+//!   `0` no group carries the product, `-1` unknown user, `-2` unknown product; and for a
+//!   careless host `-3` unknown engine handle, `-4` an input range outside every live buffer or
+//!   not UTF-8.
+//!
+//! Handles count up from `1` and are never reused, so a freed handle stays invalid.
+//! The module is single-threaded: calls must not overlap.
+#![expect(
+    unsafe_code,
+    reason = "exports need `no_mangle`, and buffers handed to the host are raw allocations"
+)]
+
+use std::alloc::{self, Layout};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::ptr::NonNull;
+
+use crate::api::{self, Engine, LoadOptions};
+use crate::error::{Error, ErrorCode};
+
+/// The version `gg_abi_version` reports; it changes when an export's meaning changes.
+const ABI_VERSION: u32 = 1;
+/// `gg_engine_new` flag: strict loading.
+const FLAG_STRICT: u32 = 1;
+/// `gg_check` code: the handle names no engine.
+const CHECK_BAD_HANDLE: i32 = -3;
+/// `gg_check` code: an input range is outside every live buffer, or not UTF-8.
+const CHECK_BAD_INPUT: i32 = -4;
+
+/// One buffer the module allocated and handed to the host.
+struct Buffer {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+impl Buffer {
+    /// The layout the buffer was allocated with: never zero-sized.
+    fn layout(len: usize) -> Option<Layout> {
+        Layout::from_size_align(len.max(1), 1).ok()
+    }
+}
+
+/// Everything the exports share: the buffer table, the engine table, the last load answer.
+struct State {
+    // INVARIANT: every entry is a live allocation of `Buffer::layout(len)` made by `alloc_zeroed`,
+    // keyed by its address, and nothing else points into it from Rust between calls.
+    buffers: BTreeMap<usize, Buffer>,
+    engines: BTreeMap<u32, Engine>,
+    next_handle: u32,
+    last_answer: Option<String>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            buffers: BTreeMap::new(),
+            engines: BTreeMap::new(),
+            next_handle: 1,
+            last_answer: None,
+        })
+    };
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with_borrow_mut(f)
+}
+
+impl State {
+    /// Allocates a zeroed buffer and records it; its address must fit the ABI's 32 bits.
+    fn alloc(&mut self, len: usize) -> Option<u32> {
+        let layout = Buffer::layout(len)?;
+        // SAFETY: `layout` has a non-zero size.
+        let ptr = NonNull::new(unsafe { alloc::alloc_zeroed(layout) })?;
+        let addr = ptr.as_ptr() as usize;
+        let Ok(addr32) = u32::try_from(addr) else {
+            // SAFETY: `ptr` was just allocated with `layout` and is not recorded anywhere.
+            unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
+            return None;
+        };
+        self.buffers.insert(addr, Buffer { ptr, len });
+        Some(addr32)
+    }
+
+    /// Frees the buffer that starts at `addr` with length `len`, if there is one.
+    fn free(&mut self, addr: usize, len: usize) -> bool {
+        match self.buffers.get(&addr) {
+            Some(buffer) if buffer.len == len => {}
+            _ => return false,
+        }
+        let Some(buffer) = self.buffers.remove(&addr) else {
+            return false;
+        };
+        if let Some(layout) = Buffer::layout(buffer.len) {
+            // SAFETY: by the table's invariant the buffer was allocated with this layout, and it
+            // has just left the table, so it is freed once.
+            unsafe { alloc::dealloc(buffer.ptr.as_ptr(), layout) };
+        }
+        true
+    }
+
+    /// The bytes in `addr..addr + len`, when that range lies inside one live buffer.
+    fn bytes(&self, addr: usize, len: usize) -> Option<&[u8]> {
+        if len == 0 {
+            return Some(&[]);
+        }
+        let (&start, buffer) = self.buffers.range(..=addr).next_back()?;
+        let offset = addr - start;
+        if offset.checked_add(len)? > buffer.len {
+            return None;
+        }
+        // SAFETY: `offset..offset + len` lies inside the live, zero-initialised allocation of
+        // `buffer` (checked above, table invariant), which the host may have written but which no
+        // Rust reference aliases mutably while this shared borrow of the table lives.
+        Some(unsafe { std::slice::from_raw_parts(buffer.ptr.as_ptr().add(offset), len) })
+    }
+
+    /// The UTF-8 text in `addr..addr + len`, or the error answer's error.
+    fn text(&self, addr: u32, len: u32) -> Result<&str, Error> {
+        let bytes = self.bytes(addr as usize, len as usize).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidRequest,
+                format!("range `{addr}+{len}` is not inside a buffer from `gg_alloc`"),
+            )
+        })?;
+        std::str::from_utf8(bytes)
+            .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("text is not UTF-8: {e}")))
+    }
+
+    /// Copies `text` into a new buffer for the host: `ptr << 32 | len`, or `0` without memory.
+    fn hand_over(&mut self, text: &str) -> u64 {
+        let Some(addr) = self.alloc(text.len()) else {
+            return 0;
+        };
+        let Some(buffer) = self.buffers.get(&(addr as usize)) else {
+            return 0;
+        };
+        // SAFETY: the buffer was just allocated with room for `text.len()` bytes, and `text`
+        // lives elsewhere, so the ranges do not overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.ptr.as_ptr(), text.len());
+        }
+        (u64::from(addr) << 32) | text.len() as u64
+    }
+
+    fn add_engine(&mut self, engine: Engine) -> Option<u32> {
+        let handle = self.next_handle;
+        self.next_handle = handle.checked_add(1)?;
+        self.engines.insert(handle, engine);
+        Some(handle)
+    }
+}
+
+fn unknown_handle(handle: u32) -> Error {
+    Error::new(
+        ErrorCode::InvalidRequest,
+        format!("handle `{handle}` names no engine"),
+    )
+}
+
+/// This ABI's version.
+#[no_mangle]
+pub extern "C" fn gg_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+/// A zeroed buffer of `len` bytes for the host to fill; `0` when out of memory.
+#[no_mangle]
+pub extern "C" fn gg_alloc(len: u32) -> u32 {
+    with_state(|state| state.alloc(len as usize).unwrap_or(0))
+}
+
+/// Frees a buffer from `gg_alloc` or an answer; `-1` (and nothing happens) for anything else.
+#[no_mangle]
+pub extern "C" fn gg_free(ptr: u32, len: u32) -> i32 {
+    // SAFETY: no raw memory is touched here; the table decides whether `ptr` is a live buffer.
+    if with_state(|state| state.free(ptr as usize, len as usize)) {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Loads a snapshot; returns its handle, or `0` with the error answer in `gg_last_answer`.
+#[no_mangle]
+pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
+    // SAFETY: the snapshot is read through the buffer table, which checks the range.
+    with_state(|state| {
+        let loaded = if flags & !FLAG_STRICT != 0 {
+            let error = Error::new(
+                ErrorCode::InvalidRequest,
+                format!("unknown load flags `{flags}`"),
+            );
+            Err(api::error_answer_json(&error, None))
+        } else {
+            match state.text(ptr, len) {
+                Ok(text) => {
+                    let strict = flags & FLAG_STRICT != 0;
+                    match api::load_json(text, LoadOptions { strict }) {
+                        (Some(engine), answer) => Ok((engine, answer)),
+                        (None, answer) => Err(answer),
+                    }
+                }
+                Err(error) => Err(api::error_answer_json(&error, None)),
+            }
+        };
+        match loaded {
+            Ok((engine, answer)) => {
+                let handle = state.add_engine(engine);
+                state.last_answer = Some(match handle {
+                    Some(_) => answer,
+                    None => api::error_answer_json(
+                        &Error::new(ErrorCode::LimitExceeded, "engine handles are exhausted"),
+                        None,
+                    ),
+                });
+                handle.unwrap_or(0)
+            }
+            Err(answer) => {
+                state.last_answer = Some(answer);
+                0
+            }
+        }
+    })
+}
+
+/// The answer of the last `gg_engine_new`, as a new buffer; `0` before any load.
+#[no_mangle]
+pub extern "C" fn gg_last_answer() -> u64 {
+    with_state(|state| match state.last_answer.take() {
+        Some(answer) => {
+            let packed = state.hand_over(&answer);
+            state.last_answer = Some(answer);
+            packed
+        }
+        None => 0,
+    })
+}
+
+/// Answers a request; the answer buffer belongs to the host.
+#[no_mangle]
+pub extern "C" fn gg_query(handle: u32, ptr: u32, len: u32) -> u64 {
+    // SAFETY: the request is read through the buffer table, which checks the range.
+    let answer = with_state(|state| {
+        let State {
+            buffers, engines, ..
+        } = state;
+        let view = State {
+            buffers: std::mem::take(buffers),
+            engines: BTreeMap::new(),
+            next_handle: 0,
+            last_answer: None,
+        };
+        let answer = match view.text(ptr, len) {
+            Err(error) => api::error_answer_json(&error, None),
+            Ok(text) if handle == 0 => api::answer_without_engine_json(text),
+            Ok(text) => match engines.get_mut(&handle) {
+                Some(engine) => engine.answer_json(text),
+                None => api::error_answer_json(&unknown_handle(handle), None),
+            },
+        };
+        let State {
+            buffers: taken, ..
+        } = view;
+        *buffers = taken;
+        answer
+    });
+    with_state(|state| state.hand_over(&answer))
+}
+
+/// The fast access check: a `Decision` code, or `-3`/`-4` for a careless host.
+#[no_mangle]
+pub extern "C" fn gg_check(handle: u32, uptr: u32, ulen: u32, pptr: u32, plen: u32) -> i32 {
+    // SAFETY: both strings are read through the buffer table, which checks the ranges.
+    with_state(|state| {
+        let Some(engine) = state.engines.get(&handle) else {
+            return CHECK_BAD_HANDLE;
+        };
+        match (state.text(uptr, ulen), state.text(pptr, plen)) {
+            (Ok(user), Ok(product)) => engine.check(user, product) as i32,
+            _ => CHECK_BAD_INPUT,
+        }
+    })
+}
+
+/// Drops an engine; `-1` for a handle that names none.
+#[no_mangle]
+pub extern "C" fn gg_engine_free(handle: u32) -> i32 {
+    match with_state(|state| state.engines.remove(&handle)) {
+        Some(_) => 0,
+        None => -1,
+    }
+}
