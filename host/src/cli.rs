@@ -1,0 +1,430 @@
+//! The `groupgate` command: argument parsing and the `query`, `vectors`, `gen` and `demo`
+//! subcommands.
+//!
+//! [`run`] takes the arguments and the three standard streams and returns the exit status, so
+//! the whole command can be driven from tests. Exit statuses: 0 success, 1 failing vectors or an
+//! I/O failure, 2 misuse or a snapshot that fails to load.
+
+use std::fs;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+
+use groupgate::vectors::{run_file, Backend};
+use groupgate::{error_answer_json, Error, ErrorCode};
+use serde_json::Value;
+
+use crate::demo;
+use crate::native::NativeBackend;
+
+/// The usage text of `groupgate --help`.
+pub const USAGE: &str = "\
+groupgate: group-based access evaluation over a tenant snapshot
+
+Usage:
+  groupgate query --snapshot FILE [--native] [--strict]
+      Read requests as JSON Lines on standard input, write one answer per line.
+  groupgate vectors DIR [--native]
+      Run every *.json test-vector file directly in DIR; VECTORS=substr keeps matching cases.
+  groupgate gen --size small|medium|large|huge [--seed N]
+      Write the synthetic benchmark tenant of that size to standard output.
+  groupgate demo [--native]
+      A short tour of the answers over the bundled sample tenant.
+
+Options:
+  --native    run the core compiled natively instead of the WebAssembly module
+  --strict    refuse a snapshot with error-severity diagnostics
+  -h, --help  show this text
+  -V, --version
+
+Exit status: 0 success, 1 failing vectors or an I/O failure,
+2 misuse or a snapshot that fails to load (the error answer goes to standard error).
+";
+
+/// The seed `gen` uses when `--seed` is not given.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Standard input as the command reads it: buffered, and able to tell whether more input is
+/// already buffered, so answers are flushed exactly when the client may be waiting for them.
+pub trait Input: BufRead {
+    /// Whether a read would be answered from the buffer without waiting.
+    fn has_buffered(&self) -> bool;
+}
+
+impl<R: Read> Input for BufReader<R> {
+    fn has_buffered(&self) -> bool {
+        !self.buffer().is_empty()
+    }
+}
+
+impl Input for &[u8] {
+    fn has_buffered(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
+/// Runs the command with `args` (without the program name) and returns the exit status.
+pub fn run(
+    args: &[String],
+    stdin: &mut dyn Input,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let Some((command, rest)) = args.split_first() else {
+        let _ = write!(stderr, "{USAGE}");
+        return 2;
+    };
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        let _ = write!(stdout, "{USAGE}");
+        return 0;
+    }
+    let result = match command.as_str() {
+        "-h" | "--help" | "help" => {
+            let _ = write!(stdout, "{USAGE}");
+            return 0;
+        }
+        "-V" | "--version" => {
+            let _ = writeln!(stdout, "groupgate {}", groupgate::VERSION);
+            return 0;
+        }
+        "query" => Query::parse(rest).map(|q| q.run(stdin, stdout, stderr)),
+        "vectors" => Vectors::parse(rest).map(|v| v.run(stdout, stderr)),
+        "gen" => Gen::parse(rest).map(|g| g.run(stdout, stderr)),
+        "demo" => parse_demo(rest).map(|native| {
+            let mut backend = choose_backend(native, stderr);
+            demo::run(backend.as_mut(), stdout, stderr)
+        }),
+        other => {
+            let _ = write!(stderr, "groupgate: unknown command `{other}`\n\n{USAGE}");
+            return 2;
+        }
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            let _ = writeln!(
+                stderr,
+                "groupgate: {message}\nRun `groupgate --help` for usage."
+            );
+            2
+        }
+    }
+}
+
+/// The engine to run: the native core with `--native`, else the WebAssembly module.
+///
+/// The WebAssembly backend is not built into this command yet, so the default falls back to
+/// the native core and says so on standard error.
+/// Once `crate::wasm::WasmBackend` exists, the fallback line becomes
+/// `Box::new(crate::wasm::WasmBackend::new())`.
+pub fn choose_backend(native: bool, stderr: &mut dyn Write) -> Box<dyn Backend> {
+    if native {
+        return Box::new(NativeBackend::new());
+    }
+    let _ = writeln!(
+        stderr,
+        "groupgate: the WebAssembly backend is not built in; running the native core"
+    );
+    Box::new(NativeBackend::new())
+}
+
+/// Splits `--name=value` into its two halves, and takes the value of `--name value` from `rest`.
+fn option_value<'a>(
+    arg: &'a str,
+    name: &str,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> Option<Result<&'a str, String>> {
+    if arg == name {
+        return Some(
+            rest.next()
+                .map(String::as_str)
+                .ok_or_else(|| format!("`{name}` needs a value")),
+        );
+    }
+    arg.strip_prefix(name)
+        .and_then(|tail| tail.strip_prefix('='))
+        .map(Ok)
+}
+
+struct Query {
+    snapshot: PathBuf,
+    native: bool,
+    strict: bool,
+}
+
+impl Query {
+    fn parse(args: &[String]) -> Result<Query, String> {
+        let mut snapshot = None;
+        let (mut native, mut strict) = (false, false);
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if let Some(value) = option_value(arg, "--snapshot", &mut iter) {
+                snapshot = Some(PathBuf::from(value?));
+            } else if arg == "--native" {
+                native = true;
+            } else if arg == "--strict" {
+                strict = true;
+            } else {
+                return Err(format!("query: unexpected argument `{arg}`"));
+            }
+        }
+        let snapshot = snapshot.ok_or("query: `--snapshot FILE` is required")?;
+        Ok(Query {
+            snapshot,
+            native,
+            strict,
+        })
+    }
+
+    fn run(self, stdin: &mut dyn Input, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+        let text = match read_text(&self.snapshot) {
+            Ok(text) => text,
+            Err(answer) => {
+                let _ = writeln!(stderr, "{answer}");
+                return 2;
+            }
+        };
+        let mut backend = choose_backend(self.native, stderr);
+        let load_answer = backend.load(&text, self.strict);
+        let loaded: Option<Value> = serde_json::from_str(&load_answer).ok();
+        if loaded
+            .as_ref()
+            .is_none_or(|answer| answer.get("error").is_some())
+        {
+            let _ = writeln!(stderr, "{load_answer}");
+            return 2;
+        }
+        let revision = loaded
+            .as_ref()
+            .and_then(|answer| answer.get("revision"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        match answer_lines(backend.as_mut(), revision.as_deref(), stdin, stdout) {
+            Ok(()) => 0,
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => 0,
+            Err(e) => {
+                let _ = writeln!(stderr, "groupgate: {e}");
+                1
+            }
+        }
+    }
+}
+
+/// Reads a snapshot file; a file that cannot be read or is not UTF-8 gives the error answer.
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|e| {
+        error_answer_json(
+            &Error::new(
+                ErrorCode::InvalidSnapshot,
+                format!("cannot read `{}`: {e}", path.display()),
+            ),
+            None,
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        error_answer_json(
+            &Error::new(
+                ErrorCode::InvalidJson,
+                format!("`{}` is not UTF-8: {e}", path.display()),
+            ),
+            None,
+        )
+    })
+}
+
+/// Answers each non-blank line of `stdin` with one line on `stdout`.
+///
+/// Output is flushed whenever no more input is already buffered, so a client that writes one
+/// request and waits gets its answer at once, while piped batches are written in blocks.
+fn answer_lines(
+    backend: &mut dyn Backend,
+    revision: Option<&str>,
+    stdin: &mut dyn Input,
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if stdin.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let answer = match std::str::from_utf8(&line) {
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => Some(backend.query(text.trim_end_matches(['\n', '\r']))),
+            Err(e) => Some(error_answer_json(
+                &Error::new(ErrorCode::InvalidJson, format!("request is not UTF-8: {e}")),
+                revision,
+            )),
+        };
+        if let Some(answer) = answer {
+            stdout.write_all(answer.as_bytes())?;
+            stdout.write_all(b"\n")?;
+        }
+        if !stdin.has_buffered() {
+            stdout.flush()?;
+        }
+    }
+    stdout.flush()
+}
+
+struct Vectors {
+    dir: PathBuf,
+    native: bool,
+}
+
+impl Vectors {
+    fn parse(args: &[String]) -> Result<Vectors, String> {
+        let mut dir = None;
+        let mut native = false;
+        for arg in args {
+            if arg == "--native" {
+                native = true;
+            } else if arg.starts_with('-') || dir.is_some() {
+                return Err(format!("vectors: unexpected argument `{arg}`"));
+            } else {
+                dir = Some(PathBuf::from(arg));
+            }
+        }
+        let dir = dir.ok_or("vectors: a directory is required")?;
+        Ok(Vectors { dir, native })
+    }
+
+    fn run(self, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+        let files = match vector_files(&self.dir) {
+            Ok(files) if files.is_empty() => {
+                let _ = writeln!(
+                    stderr,
+                    "groupgate: no *.json files in `{}`",
+                    self.dir.display()
+                );
+                return 2;
+            }
+            Ok(files) => files,
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: {message}");
+                return 2;
+            }
+        };
+        let filter = std::env::var("VECTORS").ok().filter(|f| !f.is_empty());
+        let mut backend = choose_backend(self.native, stderr);
+        let (mut passed, mut failed) = (0usize, 0usize);
+        for path in files {
+            let name = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let outcomes = fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+                .and_then(|text| {
+                    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    let resolve = move |relative: &str| {
+                        let target = base.join(relative);
+                        fs::read_to_string(&target)
+                            .map_err(|e| format!("cannot read `{}`: {e}", target.display()))
+                    };
+                    run_file(&name, &text, &resolve, backend.as_mut(), filter.as_deref())
+                });
+            match outcomes {
+                Ok(outcomes) => {
+                    for outcome in outcomes {
+                        match &outcome.failure {
+                            None => passed += 1,
+                            Some(reason) => {
+                                failed += 1;
+                                let _ = writeln!(
+                                    stdout,
+                                    "FAIL {}\n  reason: {reason}\n  answer: {}",
+                                    outcome.name, outcome.answer
+                                );
+                            }
+                        }
+                    }
+                }
+                Err(message) => {
+                    failed += 1;
+                    let _ = writeln!(stdout, "FAIL {name}\n  reason: {message}");
+                }
+            }
+        }
+        let _ = writeln!(stdout, "{passed} passed, {failed} failed");
+        i32::from(failed > 0)
+    }
+}
+
+/// The `*.json` files directly in `dir`, sorted by name.
+fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries =
+        fs::read_dir(dir).map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "json") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    Ok(files)
+}
+
+struct Gen {
+    size: String,
+    seed: u64,
+}
+
+impl Gen {
+    fn parse(args: &[String]) -> Result<Gen, String> {
+        let (mut size, mut seed) = (None, DEFAULT_SEED);
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if let Some(value) = option_value(arg, "--size", &mut iter) {
+                let value = value?;
+                groupgate_workload::Size::by_name(value).map_err(|e| format!("gen: {e}"))?;
+                size = Some(value.to_owned());
+            } else if let Some(value) = option_value(arg, "--seed", &mut iter) {
+                let value = value?;
+                seed = value
+                    .parse()
+                    .map_err(|_| format!("gen: `--seed` needs a whole number, not `{value}`"))?;
+            } else {
+                return Err(format!("gen: unexpected argument `{arg}`"));
+            }
+        }
+        let size = size.ok_or("gen: `--size small|medium|large|huge` is required")?;
+        Ok(Gen { size, seed })
+    }
+
+    fn run(self, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+        // The snapshot's exact bytes, with no newline added: the same size and seed give the
+        // same file however it is produced.
+        match groupgate_workload::generate(&self.size, self.seed) {
+            Ok(snapshot) => match stdout
+                .write_all(snapshot.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => 0,
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => 0,
+                Err(e) => {
+                    let _ = writeln!(stderr, "groupgate: {e}");
+                    1
+                }
+            },
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: gen: {message}");
+                1
+            }
+        }
+    }
+}
+
+fn parse_demo(args: &[String]) -> Result<bool, String> {
+    let mut native = false;
+    for arg in args {
+        if arg == "--native" {
+            native = true;
+        } else {
+            return Err(format!("demo: unexpected argument `{arg}`"));
+        }
+    }
+    Ok(native)
+}

@@ -1,0 +1,8 @@
+//! Native harness for groupgate: the engines behind the `groupgate` command, and its pieces.
+//!
+//! Every engine sits behind [`groupgate::vectors::Backend`], which takes and gives JSON text,
+//! so the command, the vector runner and the demo run the same way on any of them.
+
+pub mod cli;
+pub mod demo;
+pub mod native;
