@@ -1,0 +1,191 @@
+//! Criterion benches over the generated workload (`WORKLOAD.md`).
+//!
+//! Sizes `small` and `medium` run by default; `GROUPGATE_BENCH_SIZES=small,medium,large`
+//! (any comma-separated subset of small, medium, large, huge) chooses others.
+//! Each size is one criterion group, named after it, with one bench per question:
+//!
+//! * `load`: compile the snapshot from its JSON text;
+//! * `check`: the typed fast path [`Engine::check`] over the fixed 100,000-pair sequence;
+//! * `check_json`: the same sequence through [`Engine::answer_json`], so the cost of the JSON
+//!   boundary shows beside the typed path;
+//! * `user_access`: 10,000 `userAccess` requests;
+//! * `preview_rule/<n>`: the five fixed rules of increasing complexity;
+//! * `members`: the largest group, first page;
+//! * `apply_add_member`, `apply_set_rule`, `impact`: the change questions.
+//!
+//! Throughput is set to the number of questions per iteration, so criterion's time divided by
+//! it is the time per question (`benches/summarize.py` does that division).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use groupgate::{Engine, LoadOptions};
+use groupgate_workload::{
+    check_request, preview_request, preview_rules, user_access_request, Size, Tenant, ACCESS_USERS,
+    CHECKS,
+};
+
+/// The seed every bench uses, so every run measures the same tenant and sequences.
+const SEED: u64 = 1;
+
+fn sizes() -> Vec<Size> {
+    let wanted = std::env::var("GROUPGATE_BENCH_SIZES").unwrap_or_else(|_| "small,medium".into());
+    wanted
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .filter_map(|name| match Size::by_name(name) {
+            Ok(size) => Some(size),
+            Err(message) => {
+                eprintln!("GROUPGATE_BENCH_SIZES: {message}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Fails loudly (once, outside the timed loop) when a request comes back as an error.
+fn expect_answer(engine: &mut Engine, what: &str, request: &str) {
+    let answer = engine.answer_json(request);
+    if answer.is_empty() || answer.starts_with("{\"error\"") {
+        eprintln!("warning: {what} answers {answer:.300}");
+    }
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, size: Size) {
+    // Two cores are shared: keep the sample count at criterion's minimum and the runs short,
+    // longer only where one iteration is long.
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(if size.users >= 100_000 {
+        5
+    } else {
+        2
+    }));
+}
+
+fn evaluate(c: &mut Criterion) {
+    for size in sizes() {
+        let tenant = Tenant::build(size, SEED);
+        let snapshot = tenant.to_json();
+        let mut group = c.benchmark_group(size.name);
+        configure(&mut group, size);
+
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("load", |b| {
+            b.iter(|| Engine::from_json(black_box(&snapshot), LoadOptions::default()))
+        });
+        let mut engine = match Engine::from_json(&snapshot, LoadOptions::default()) {
+            Ok(engine) => engine,
+            Err(error) => {
+                eprintln!(
+                    "{}: the snapshot does not load ({error:?}); skipping",
+                    size.name
+                );
+                group.finish();
+                continue;
+            }
+        };
+
+        let checks = tenant.check_sequence(SEED, CHECKS);
+        let allowed = checks
+            .iter()
+            .filter(|(user, product)| engine.check(user, product).allowed());
+        eprintln!(
+            "{}: check allows {:.2}% of the {} pairs",
+            size.name,
+            allowed.count() as f64 * 100.0 / checks.len() as f64,
+            checks.len()
+        );
+        group.throughput(Throughput::Elements(checks.len() as u64));
+        group.bench_function("check", |b| {
+            b.iter(|| {
+                checks
+                    .iter()
+                    .filter(|(user, product)| {
+                        engine.check(black_box(user), black_box(product)).allowed()
+                    })
+                    .count()
+            })
+        });
+
+        let check_requests: Vec<String> = checks
+            .iter()
+            .map(|(user, product)| check_request(user, product))
+            .collect();
+        if let Some(request) = check_requests.first() {
+            expect_answer(&mut engine, "check", request);
+        }
+        group.bench_function("check_json", |b| {
+            b.iter(|| {
+                check_requests
+                    .iter()
+                    .map(|request| engine.answer_json(black_box(request)).len())
+                    .sum::<usize>()
+            })
+        });
+
+        let access_requests: Vec<String> = tenant
+            .access_users(SEED, ACCESS_USERS)
+            .iter()
+            .map(|user| user_access_request(user))
+            .collect();
+        if let Some(request) = access_requests.first() {
+            expect_answer(&mut engine, "userAccess", request);
+        }
+        group.throughput(Throughput::Elements(access_requests.len() as u64));
+        group.bench_function("user_access", |b| {
+            b.iter(|| {
+                access_requests
+                    .iter()
+                    .map(|request| engine.answer_json(black_box(request)).len())
+                    .sum::<usize>()
+            })
+        });
+
+        group.throughput(Throughput::Elements(1));
+        for (name, rule) in preview_rules() {
+            let request = preview_request(rule);
+            expect_answer(&mut engine, name, &request);
+            group.bench_function(format!("preview_rule/{name}"), |b| {
+                b.iter(|| engine.answer_json(black_box(&request)))
+            });
+        }
+
+        let members = tenant.members_request();
+        expect_answer(&mut engine, "members", &members);
+        group.bench_function("members", |b| {
+            b.iter(|| engine.answer_json(black_box(&members)))
+        });
+
+        let impact = tenant.impact_request();
+        expect_answer(&mut engine, "impact", &impact);
+        group.bench_function("impact", |b| {
+            b.iter(|| engine.answer_json(black_box(&impact)))
+        });
+
+        // The change questions mutate the engine: addMember replaces the same entry each time,
+        // setRule alternates between two rules so every iteration changes the members.
+        let add_member = tenant.apply_add_member_request();
+        expect_answer(&mut engine, "apply addMember", &add_member);
+        group.bench_function("apply_add_member", |b| {
+            b.iter(|| engine.answer_json(black_box(&add_member)))
+        });
+        let set_rule_a = tenant.apply_set_rule_request(0);
+        let set_rule_b = tenant.apply_set_rule_request(1);
+        expect_answer(&mut engine, "apply setRule", &set_rule_a);
+        let mut turn = false;
+        group.bench_function("apply_set_rule", |b| {
+            b.iter(|| {
+                turn = !turn;
+                let request = if turn { &set_rule_b } else { &set_rule_a };
+                engine.answer_json(black_box(request))
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, evaluate);
+criterion_main!(benches);
