@@ -12,11 +12,19 @@
 pub mod error;
 pub mod json;
 pub mod rules;
+mod directory;
+mod eval;
+mod snapshot;
 mod text;
 mod time;
 pub mod vectors;
 
 mod api;
+
+#[cfg(feature = "abi")]
+mod abi;
+#[cfg(feature = "js")]
+mod js;
 
 pub use api::{
     answer_without_engine_json, error_answer_json, load_json, Decision, Engine, LoadOptions,

@@ -135,8 +135,7 @@ fn lex(text: &str) -> Vec<Token> {
                     width = w;
                     push(Tok::Str(s));
                 }
-                Err((message, w)) => {
-                    width = w;
+                Err((message, _)) => {
                     push(Tok::Bad(message));
                     tokens.push(Token {
                         tok: Tok::End,
