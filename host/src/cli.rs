@@ -428,3 +428,145 @@ fn parse_demo(args: &[String]) -> Result<bool, String> {
     }
     Ok(native)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers every request with `{"echo": request}` and remembers what it saw.
+    #[derive(Default)]
+    struct Echo {
+        seen: Vec<String>,
+    }
+
+    impl Backend for Echo {
+        fn load(&mut self, _snapshot: &str, _strict: bool) -> String {
+            "{\"diagnostics\":[],\"revision\":null}".to_owned()
+        }
+
+        fn query(&mut self, request: &str) -> String {
+            self.seen.push(request.to_owned());
+            serde_json::json!({ "echo": request }).to_string()
+        }
+    }
+
+    /// Counts flushes, to tell when a waiting client would get its answer.
+    #[derive(Default)]
+    struct Recorder {
+        written: Vec<u8>,
+        flushed_at: Vec<usize>,
+    }
+
+    impl Write for Recorder {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.written.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.flushed_at.push(self.written.len());
+            Ok(())
+        }
+    }
+
+    /// A reader that hands out one line per read, as a client waiting for each answer does.
+    struct OneLineAtATime(Vec<&'static [u8]>);
+
+    impl Read for OneLineAtATime {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let line = self.0.remove(0);
+            let n = line.len().min(buf.len());
+            buf[..n].copy_from_slice(&line[..n]);
+            Ok(n)
+        }
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_line_ends_stripped() {
+        let mut backend = Echo::default();
+        let mut out = Recorder::default();
+        let mut input: &[u8] = b"{\"op\":\"a\"}\r\n\n   \n{\"op\":\"b\"}";
+        answer_lines(&mut backend, None, &mut input, &mut out).unwrap();
+        assert_eq!(backend.seen, ["{\"op\":\"a\"}", "{\"op\":\"b\"}"]);
+        let text = String::from_utf8(out.written).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_never_reaches_the_engine() {
+        let mut backend = Echo::default();
+        let mut out = Recorder::default();
+        let mut input: &[u8] = b"{\"op\":\"a\"}\n\xff\xfe\n{\"op\":\"b\"}\n";
+        answer_lines(&mut backend, Some("r1"), &mut input, &mut out).unwrap();
+        assert_eq!(backend.seen, ["{\"op\":\"a\"}", "{\"op\":\"b\"}"]);
+        assert_eq!(out.written.iter().filter(|b| **b == b'\n').count(), 3);
+    }
+
+    #[test]
+    fn a_batch_is_flushed_once_and_a_waiting_client_after_each_answer() {
+        let mut backend = Echo::default();
+        let mut batch = Recorder::default();
+        let mut input: &[u8] = b"{}\n{}\n{}\n";
+        answer_lines(&mut backend, None, &mut input, &mut batch).unwrap();
+        assert_eq!(batch.flushed_at.first(), Some(&batch.written.len()));
+
+        let mut interactive = Recorder::default();
+        let mut input = BufReader::new(OneLineAtATime(vec![b"{}\n", b"{}\n", b"{}\n"]));
+        answer_lines(&mut backend, None, &mut input, &mut interactive).unwrap();
+        let line = interactive.written.len() / 3;
+        assert_eq!(&interactive.flushed_at[..3], &[line, 2 * line, 3 * line]);
+    }
+
+    #[test]
+    fn options_take_a_separate_or_an_attached_value() {
+        let query = Query::parse(&args(&["--snapshot=a.json", "--strict"])).unwrap();
+        assert_eq!(query.snapshot, PathBuf::from("a.json"));
+        assert!(query.strict && !query.native);
+        let query = Query::parse(&args(&["--native", "--snapshot", "b.json"])).unwrap();
+        assert_eq!(query.snapshot, PathBuf::from("b.json"));
+        assert!(query.native && !query.strict);
+        assert!(Query::parse(&args(&["--snapshot"])).is_err());
+        assert!(Query::parse(&args(&["--strict"])).is_err());
+        assert!(Query::parse(&args(&["--snapshots=a.json"])).is_err());
+
+        let gen = Gen::parse(&args(&["--size", "medium"])).unwrap();
+        assert_eq!((gen.size.as_str(), gen.seed), ("medium", DEFAULT_SEED));
+        let gen = Gen::parse(&args(&["--seed=42", "--size=huge"])).unwrap();
+        assert_eq!((gen.size.as_str(), gen.seed), ("huge", 42));
+        assert!(Gen::parse(&args(&["--size", "tiny"])).is_err());
+        assert!(Gen::parse(&args(&["--seed", "7"])).is_err());
+
+        assert!(Vectors::parse(&args(&["dir", "other"])).is_err());
+        assert!(Vectors::parse(&args(&["--native", "dir"])).unwrap().native);
+    }
+
+    #[test]
+    fn help_goes_to_stdout_and_misuse_to_stderr() {
+        let mut input: &[u8] = b"";
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            run(
+                &args(&["vectors", "--help"]),
+                &mut input,
+                &mut out,
+                &mut err
+            ),
+            0
+        );
+        assert!(String::from_utf8_lossy(&out).starts_with("groupgate:"));
+        assert!(err.is_empty());
+
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(run(&args(&["gen"]), &mut input, &mut out, &mut err), 2);
+        assert!(out.is_empty());
+        assert!(String::from_utf8_lossy(&err).contains("--size"));
+    }
+}
