@@ -1,0 +1,262 @@
+//! The native runner for the shared test-vector corpus in `tests/vectors/*.json`.
+//!
+//! Every file runs through the JSON path (`load_json`, `Engine::answer_json`), exactly as the
+//! wasm and Node runners do, and is matched with `groupgate::vectors`.
+//! `VECTORS=substr` keeps only the cases whose full name (`file/case`) contains `substr`.
+
+use groupgate::vectors::{run_file, Backend};
+use groupgate::{load_json, Engine, LoadOptions};
+use serde_json::Value;
+
+/// Every vector file, embedded at compile time so the runner needs no working directory.
+macro_rules! load {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("vectors/", $name, ".json")))),*]
+    };
+}
+
+const FILES: &[(&str, &str)] = load![
+    "diagnostics",
+    "load",
+    "load_as_of",
+    "load_attributes_type",
+    "load_duplicate_group",
+    "load_duplicate_module",
+    "load_empty",
+    "load_id_not_string",
+    "load_is_active_type",
+    "load_item_not_object",
+    "load_list_type",
+    "load_localized_name",
+    "load_member_entry_type",
+    "load_members_type",
+    "load_missing_group_name",
+    "load_missing_id",
+    "load_missing_role_name",
+    "load_not_object",
+    "load_revision_type",
+    "member_of",
+    "member_of_mixed",
+    "membership",
+    "missing_as_of",
+    "operators",
+    "rules_text",
+    "strict",
+    "strict_as_of",
+    "strict_warnings",
+];
+
+/// The native core behind the vector runner.
+#[derive(Default)]
+struct Native {
+    engine: Option<Engine>,
+}
+
+impl Backend for Native {
+    fn load(&mut self, snapshot: &str, strict: bool) -> String {
+        let (engine, answer) = load_json(snapshot, LoadOptions { strict });
+        self.engine = engine;
+        answer
+    }
+
+    fn query(&mut self, request: &str) -> String {
+        match self.engine.as_mut() {
+            Some(engine) => engine.answer_json(request),
+            None => {
+                r#"{"error":{"code":"no-engine","message":"the snapshot did not load"}}"#.to_owned()
+            }
+        }
+    }
+}
+
+fn no_snapshot_files(path: &str) -> Result<String, String> {
+    Err(format!(
+        "`snapshotFile` {path} is not supported by the embedded corpus"
+    ))
+}
+
+#[test]
+fn vectors() {
+    let filter = std::env::var("VECTORS").ok().filter(|f| !f.is_empty());
+    let mut passed = 0usize;
+    let mut failed = 0usize;
+    let mut malformed = Vec::new();
+    for (name, text) in FILES {
+        let mut backend = Native::default();
+        match run_file(
+            name,
+            text,
+            &no_snapshot_files,
+            &mut backend,
+            filter.as_deref(),
+        ) {
+            Ok(outcomes) => {
+                for outcome in outcomes {
+                    let failure = outcome
+                        .failure
+                        .clone()
+                        .or_else(|| canonical_failure(&outcome.answer));
+                    match failure {
+                        None => passed += 1,
+                        Some(failure) => {
+                            failed += 1;
+                            println!(
+                                "FAIL {}\n  why:    {failure}\n  answer: {}",
+                                outcome.name, outcome.answer
+                            );
+                        }
+                    }
+                }
+            }
+            Err(error) => malformed.push(error),
+        }
+    }
+    for error in &malformed {
+        println!("MALFORMED {error}");
+    }
+    println!("vectors: {passed} passed, {failed} failed");
+    assert!(
+        malformed.is_empty(),
+        "malformed vector files: {malformed:?}"
+    );
+    assert_eq!(failed, 0, "{failed} vector cases failed");
+}
+
+/// Why `answer` is not canonical JSON (SPEC §2), if it is not: every object has its keys
+/// sorted by UTF-8 bytes and every whole number is written without a fraction or exponent.
+/// Vectors compare parsed values, so this is the byte-level half of the contract.
+fn canonical_failure(answer: &str) -> Option<String> {
+    fn check(path: &str, value: &Value) -> Option<String> {
+        match value {
+            Value::Object(map) => {
+                let keys: Vec<&String> = map.keys().collect();
+                if let Some(pair) = keys.windows(2).find(|pair| pair[0] >= pair[1]) {
+                    return Some(format!(
+                        "{path}: keys `{}` and `{}` are not in byte order",
+                        pair[0], pair[1]
+                    ));
+                }
+                map.iter()
+                    .find_map(|(key, item)| check(&format!("{path}.{key}"), item))
+            }
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(index, item)| check(&format!("{path}[{index}]"), item)),
+            Value::Number(number) if number.is_f64() => {
+                let float = number.as_f64().unwrap_or(f64::NAN);
+                // Larger whole numbers only parse back as floats, however they were written.
+                (float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0).then(|| {
+                    format!("{path}: whole number {number} written with a fraction or exponent")
+                })
+            }
+            _ => None,
+        }
+    }
+    let value: Value = serde_json::from_str(answer).ok()?;
+    check("$", &value).map(|why| format!("answer is not canonical: {why}"))
+}
+
+fn error_code(answer: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(answer).ok()?;
+    value["error"]["code"].as_str().map(str::to_owned)
+}
+
+// Nesting limits (SPEC §8) cannot be vectors: a vector file holding a snapshot or request
+// nested deeper than 128 is itself too deep for the JSON reader of the runners.
+
+#[test]
+fn snapshot_nested_deeper_than_128_fails_with_limit_exceeded() {
+    let deep = format!("{}0{}", "[".repeat(130), "]".repeat(130));
+    let snapshot = format!(r#"{{"users":[{{"id":"u1","dashboard":{deep}}}]}}"#);
+    let (engine, answer) = load_json(&snapshot, LoadOptions { strict: false });
+    assert!(engine.is_none(), "a too deep snapshot loaded: {answer}");
+    assert_eq!(
+        error_code(&answer).as_deref(),
+        Some("limit-exceeded"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn hostile_snapshot_nesting_is_an_error_not_a_crash() {
+    let snapshot = format!(
+        r#"{{"defaults":{{"dashboard":{}{}}}}}"#,
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    let (engine, answer) = load_json(&snapshot, LoadOptions { strict: false });
+    assert!(engine.is_none(), "a too deep snapshot loaded");
+    assert_eq!(
+        error_code(&answer).as_deref(),
+        Some("limit-exceeded"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn request_nested_deeper_than_128_fails_and_the_engine_stays_usable() {
+    let (engine, answer) = load_json(r#"{"revision":"r1"}"#, LoadOptions { strict: false });
+    let Some(mut engine) = engine else {
+        panic!("an empty snapshot did not load: {answer}");
+    };
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let hostile = format!(r#"{{"op":"previewRule","rule":{deep}}}"#);
+    let answer = engine.answer_json(&hostile);
+    assert_eq!(
+        error_code(&answer).as_deref(),
+        Some("limit-exceeded"),
+        "{answer}"
+    );
+    let nots = format!(
+        r#"{{"op":"previewRule","rule":{}{{"field":"a","op":"EXISTS"}}{}}}"#,
+        r#"{"not":"#.repeat(130),
+        "}".repeat(130)
+    );
+    let answer = engine.answer_json(&nots);
+    assert_eq!(
+        error_code(&answer).as_deref(),
+        Some("limit-exceeded"),
+        "{answer}"
+    );
+    let answer = engine.answer_json(r#"{"op":"diagnostics"}"#);
+    let value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+    assert_eq!(value["diagnostics"], serde_json::json!([]), "{answer}");
+    assert_eq!(value["revision"], "r1", "{answer}");
+}
+
+/// Case names are unique per file, so `file/case` names one case.
+#[test]
+fn case_names_are_unique() {
+    for (name, text) in FILES {
+        let file: Value = serde_json::from_str(text).expect("vector file is JSON");
+        let mut seen = std::collections::BTreeSet::new();
+        for case in file["cases"].as_array().expect("cases array") {
+            let case_name = case["name"].as_str().expect("case has a name");
+            assert!(
+                seen.insert(case_name),
+                "{name}: duplicate case `{case_name}`"
+            );
+        }
+    }
+}
+
+/// The `load!` list and the directory hold the same files, so no file goes unrun.
+#[test]
+fn every_vector_file_is_listed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/vectors is readable")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "json").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = FILES.iter().map(|(name, _)| (*name).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "tests/vectors/*.json and the load! list differ"
+    );
+}
