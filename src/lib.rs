@@ -9,11 +9,13 @@
 //! The entry point is [`Engine`]: [`Engine::from_json`] compiles a snapshot,
 //! [`Engine::answer_json`] answers any request, [`Engine::check`] is the fast access check.
 
+mod access;
+mod directory;
 pub mod error;
+mod eval;
+mod homepage;
 pub mod json;
 pub mod rules;
-mod directory;
-mod eval;
 mod snapshot;
 mod text;
 mod time;
