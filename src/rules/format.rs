@@ -1,5 +1,6 @@
 //! Canonical rule text: keywords in upper case, strings in double quotes, numbers bare,
-//! parentheses only where precedence needs them.
+//! parentheses only where precedence needs them, and around an AND section inside an OR
+//! (as the contract's example `a = "x" OR (b >= 5 AND NOT c EXISTS)` writes it).
 //!
 //! INVARIANT: `parse_rule(format_rule(ast)) == ast` for every canonical AST.
 
@@ -53,7 +54,10 @@ fn write(out: &mut String, rule: &Rule, needed: u8) -> Result<(), Error> {
                 if i > 0 {
                     out.push_str(joiner);
                 }
-                write(out, child, own.max(needed.min(own)))?;
+                // An AND section inside an OR is bracketed, as the contract's own example
+                // writes it: precedence alone would not need it, but people read it better.
+                let child_needs = if own == 1 && strength(child) == 2 { 3 } else { own };
+                write(out, child, child_needs)?;
             }
         }
         Rule::Not(child) => {
@@ -134,7 +138,7 @@ mod tests {
         );
         round_trip(
             "department = Sales or (level >= 5 and not manager exists)",
-            r#"department = "Sales" OR level >= 5 AND NOT manager EXISTS"#,
+            r#"department = "Sales" OR (level >= 5 AND NOT manager EXISTS)"#,
         );
         round_trip(
             "(a = 1 or b = 2) and c = 3",
