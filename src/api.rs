@@ -24,6 +24,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_PAGE_SIZE: u64 = 1000;
 const DEFAULT_PAGE_SIZE: u64 = 50;
 const DEFAULT_PREVIEW_LIMIT: u64 = 20;
+const DEFAULT_LIST_PAGE_SIZE: u64 = 8;
 /// The most checks one `checkBatch` may hold.
 const MAX_BATCH: usize = 100_000;
 
@@ -212,7 +213,12 @@ impl Engine {
                 req.finish()?;
                 self.diagnostics_answer()
             }
-            "listGroups" | "impact" | "apply" | "lint" => {
+            "listGroups" => self.list_groups(&mut req)?,
+            "lint" => {
+                req.finish()?;
+                self.lint_answer()
+            }
+            "impact" | "apply" => {
                 return Err(Error::new(
                     ErrorCode::UnknownOp,
                     format!("`{op}` is not supported by this version of groupgate ({VERSION})"),
@@ -434,12 +440,6 @@ impl Engine {
         })
     }
 
-    /// Sorts users the way people see lists: by name, then id.
-    fn sort_by_name(&self, users: &mut [u32]) {
-        users
-            .sort_unstable_by_key(|&u| self.name_rank.get(u as usize).copied().unwrap_or(u32::MAX));
-    }
-
     fn user_matches_search(&self, u: u32, needle: &str) -> bool {
         self.dir.snap.users.get(u as usize).is_some_and(|x| {
             fold(&x.id).contains(needle)
@@ -573,6 +573,157 @@ impl Engine {
         })
     }
 
+    fn lint_answer(&self) -> Value {
+        let findings: Vec<Value> = crate::lint::lint(&self.dir)
+            .into_iter()
+            .map(|f| json!({ "code": f.code, "severity": f.severity.as_str(), "group": f.group, "message": f.message }))
+            .collect();
+        json!({ "findings": findings })
+    }
+
+    fn list_groups(&self, req: &mut Request<'_>) -> Result<Value, Error> {
+        let search = req.optional_str("search")?;
+        let status = req.optional_str("status")?;
+        let include_hidden = req.optional_bool("includeHidden")?.unwrap_or(false);
+        let sort = req.optional_str("sort")?;
+        let order = req.optional_str("order")?;
+        let (page, page_size) = req.paging(DEFAULT_LIST_PAGE_SIZE)?;
+        let locale = req.optional_str("locale")?;
+        req.finish()?;
+        let status = status.unwrap_or_else(|| "all".to_owned());
+        if !matches!(status.as_str(), "active" | "inactive" | "all") {
+            return Err(invalid_request(
+                "$.status",
+                "`status` is `active`, `inactive` or `all`",
+            ));
+        }
+        let sort = sort.unwrap_or_else(|| "name".to_owned());
+        if !matches!(sort.as_str(), "name" | "members" | "createdAt" | "roles") {
+            return Err(invalid_request(
+                "$.sort",
+                "`sort` is `name`, `members`, `createdAt` or `roles`",
+            ));
+        }
+        let descending = match order.as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return Err(invalid_request("$.order", "`order` is `asc` or `desc`")),
+        };
+        let chain = locale_chain(locale.as_deref());
+        let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
+        let default = self.dir.snap.default_locale.as_str();
+        let needle = search.as_deref().map(fold);
+        let dir = &self.dir;
+        let role_names = |g: u32| -> Vec<&str> {
+            dir.group_state
+                .get(g as usize)
+                .map(|s| s.roles.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|&r| dir.snap.roles.get(r as usize))
+                .map(|r| r.name.resolve(&chain, default))
+                .collect()
+        };
+        let matches_search = |g: u32| -> bool {
+            let Some(needle) = &needle else { return true };
+            let Some(group) = dir.snap.groups.get(g as usize) else {
+                return false;
+            };
+            let role_texts = dir
+                .group_state
+                .get(g as usize)
+                .map(|s| s.roles.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|&r| dir.snap.roles.get(r as usize))
+                .flat_map(|r| r.name.texts());
+            group
+                .name
+                .texts()
+                .into_iter()
+                .chain(group.slug.as_deref())
+                .chain(group.description.as_deref())
+                .chain(role_texts)
+                .any(|text| fold(text).contains(needle.as_str()))
+        };
+        let mut rows: Vec<(u32, String)> = dir
+            .snap
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| include_hidden || g.is_visible)
+            .filter(|(_, g)| match status.as_str() {
+                "active" => g.is_active,
+                "inactive" => !g.is_active,
+                _ => true,
+            })
+            .filter_map(|(i, g)| {
+                let i = u32::try_from(i).ok()?;
+                matches_search(i).then(|| (i, g.name.resolve(&chain, default).to_owned()))
+            })
+            .collect();
+        let by_name = |a: &(u32, String), b: &(u32, String)| {
+            crate::text::compare_names(&a.1, &b.1).then(a.0.cmp(&b.0))
+        };
+        let member_count = |g: u32| {
+            dir.group_state
+                .get(g as usize)
+                .map_or(0, |s| s.members.len())
+        };
+        let role_count = |g: u32| dir.group_state.get(g as usize).map_or(0, |s| s.roles.len());
+        let created = |g: u32| {
+            dir.snap
+                .groups
+                .get(g as usize)
+                .and_then(|x| x.created_at.as_deref())
+                .and_then(crate::time::parse_rfc3339)
+        };
+        rows.sort_by(|a, b| {
+            let primary = match sort.as_str() {
+                "members" => member_count(a.0).cmp(&member_count(b.0)),
+                "roles" => role_count(a.0).cmp(&role_count(b.0)),
+                "createdAt" => match (created(a.0), created(b.0)) {
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    // Missing last, whatever the order.
+                    (Some(_), None) => return std::cmp::Ordering::Less,
+                    (None, Some(_)) => return std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                },
+                _ => {
+                    let named = by_name(a, b);
+                    return if descending { named.reverse() } else { named };
+                }
+            };
+            let primary = if descending {
+                primary.reverse()
+            } else {
+                primary
+            };
+            primary.then_with(|| by_name(a, b))
+        });
+        let total = rows.len();
+        let groups: Vec<Value> = page_of(rows, page, page_size)
+            .into_iter()
+            .filter_map(|(g, name)| {
+                let group = dir.snap.groups.get(g as usize)?;
+                Some(json!({
+                    "group": group.id,
+                    "name": name,
+                    "slug": group.slug,
+                    "description": group.description,
+                    "avatar": group.avatar,
+                    "memberCount": member_count(g),
+                    "roles": role_names(g),
+                    "createdAt": group.created_at,
+                    "createdBy": group.created_by,
+                    "isActive": group.is_active,
+                    "isVisible": group.is_visible,
+                }))
+            })
+            .collect();
+        Ok(json!({ "total": total, "groups": groups }))
+    }
+
     fn diagnostics_answer(&self) -> Value {
         json!({ "diagnostics": self.diagnostics() })
     }
@@ -662,6 +813,20 @@ pub fn answer_without_engine_json(request: &str) -> String {
     }
 }
 
+/// `fr-CA` → `fr-CA`, `fr`: the locales to try, most specific first.
+fn locale_chain(locale: Option<&str>) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = locale.unwrap_or("").to_owned();
+    while !current.is_empty() {
+        chain.push(current.clone());
+        match current.rfind('-') {
+            Some(cut) => current.truncate(cut),
+            None => break,
+        }
+    }
+    chain
+}
+
 fn invalid_request(path: &str, message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidRequest, message).at(path)
 }
@@ -724,6 +889,17 @@ impl<'a> Request<'a> {
             Some(other) => Err(invalid_request(
                 &self.key_path(key),
                 format!("`{key}` must be a string, not {}", type_name(other)),
+            )),
+        }
+    }
+
+    fn optional_bool(&mut self, key: &'static str) -> Result<Option<bool>, Error> {
+        match self.optional(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(invalid_request(
+                &self.key_path(key),
+                format!("`{key}` must be a boolean, not {}", type_name(other)),
             )),
         }
     }

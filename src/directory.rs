@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::eval::{matching_users, Attributes, Bits, Context};
-use crate::json::{path_key, path_index};
+use crate::json::{path_index, path_key};
 use crate::rules::{Op, Operand};
 use crate::snapshot::{Diagnostic, Findings, Group, RuleState, Severity, Snapshot};
 use crate::text::lower;
@@ -79,7 +79,6 @@ pub struct Directory {
     pub diagnostics: Vec<Diagnostic>,
     pub users: IdMap,
     pub groups: IdMap,
-    pub roles: IdMap,
     pub products: IdMap,
     /// `None` when the snapshot has no `modules` list (every module is valid).
     pub modules: Option<IdMap>,
@@ -146,16 +145,20 @@ impl Directory {
         let groups = index_of(snap.groups.iter().map(|g| &g.id));
         let roles = index_of(snap.roles.iter().map(|r| &r.id));
         let products = index_of(snap.products.iter().map(|p| &p.id));
-        let modules = snap.modules.as_ref().map(|m| index_of(m.iter().map(|m| &m.id)));
+        let modules = snap
+            .modules
+            .as_ref()
+            .map(|m| index_of(m.iter().map(|m| &m.id)));
 
-        let dangling = |findings: &mut Findings, at: (Vec<u32>, String), what: &str, id: &str, owner: &str| {
-            findings.push(
-                Severity::Warning,
-                "dangling-reference",
-                at,
-                format!("{owner} refers to unknown {what} `{id}`"),
-            );
-        };
+        let dangling =
+            |findings: &mut Findings, at: (Vec<u32>, String), what: &str, id: &str, owner: &str| {
+                findings.push(
+                    Severity::Warning,
+                    "dangling-reference",
+                    at,
+                    format!("{owner} refers to unknown {what} `{id}`"),
+                );
+            };
 
         let mut user_roles = Vec::with_capacity(snap.users.len());
         for user in &snap.users {
@@ -164,29 +167,63 @@ impl Directory {
             for (j, role) in user.roles.iter().enumerate() {
                 match roles.get(role) {
                     Some(&r) => mine.push(r),
-                    None => dangling(&mut findings, user.place.at("roles", Some(j)), "role", role, &owner),
+                    None => dangling(
+                        &mut findings,
+                        user.place.at("roles", Some(j)),
+                        "role",
+                        role,
+                        &owner,
+                    ),
                 }
             }
             user_roles.push(sorted_unique(mine));
             if let Some(group) = &user.primary_group {
                 if !groups.contains_key(group) {
-                    dangling(&mut findings, user.place.at("primaryGroup", None), "group", group, &owner);
+                    dangling(
+                        &mut findings,
+                        user.place.at("primaryGroup", None),
+                        "group",
+                        group,
+                        &owner,
+                    );
                 }
             }
             if let (Some(module), Some(known)) = (&user.homepage_module, &modules) {
                 if !known.contains_key(module) {
-                    dangling(&mut findings, user.place.at("homepageModule", None), "module", module, &owner);
+                    dangling(
+                        &mut findings,
+                        user.place.at("homepageModule", None),
+                        "module",
+                        module,
+                        &owner,
+                    );
                 }
             }
         }
 
         let mut state: Vec<GroupState> = Vec::with_capacity(snap.groups.len());
         for group in &snap.groups {
-            state.push(resolve_group(group, &snap, &users, &groups, &roles, &products, modules.as_ref(), &mut findings));
+            state.push(resolve_group(
+                group,
+                &snap,
+                &users,
+                &groups,
+                &roles,
+                &products,
+                modules.as_ref(),
+                &mut findings,
+            ));
         }
 
         let attributes = Attributes::build(&snap.users);
-        compute_membership(&snap, &users, &groups, &attributes, &mut state, &mut findings);
+        compute_membership(
+            &snap,
+            &users,
+            &groups,
+            &attributes,
+            &mut state,
+            &mut findings,
+        );
 
         let n_users = snap.users.len();
         let mut user_groups: Vec<Vec<u32>> = vec![Vec::new(); n_users];
@@ -218,12 +255,19 @@ impl Directory {
         }
 
         let mut by_name: Vec<u32> = (0..u32::try_from(n_users).unwrap_or(u32::MAX)).collect();
-        let keys: Vec<String> = snap.users.iter().map(|u| lower(u.name.as_deref().unwrap_or(""))).collect();
+        let keys: Vec<String> = snap
+            .users
+            .iter()
+            .map(|u| lower(u.name.as_deref().unwrap_or("")))
+            .collect();
         by_name.sort_by(|&a, &b| {
             let (ua, ub) = (snap.users.get(a as usize), snap.users.get(b as usize));
             keys.get(a as usize)
                 .cmp(&keys.get(b as usize))
-                .then_with(|| ua.and_then(|u| u.name.as_deref()).cmp(&ub.and_then(|u| u.name.as_deref())))
+                .then_with(|| {
+                    ua.and_then(|u| u.name.as_deref())
+                        .cmp(&ub.and_then(|u| u.name.as_deref()))
+                })
                 .then_with(|| a.cmp(&b))
         });
 
@@ -235,7 +279,6 @@ impl Directory {
             diagnostics,
             users,
             groups,
-            roles,
             products,
             modules,
             attributes,
@@ -258,7 +301,9 @@ impl Directory {
 
     /// Whether user `u` is a member of group `g`.
     pub fn is_member(&self, g: u32, u: u32) -> bool {
-        self.group_state.get(g as usize).is_some_and(|s| s.members.binary_search(&u).is_ok())
+        self.group_state
+            .get(g as usize)
+            .is_some_and(|s| s.members.binary_search(&u).is_ok())
     }
 
     /// The rule-evaluation context over the computed membership.
@@ -269,8 +314,14 @@ impl Directory {
                 .and_then(|g| self.group_state.get(g as usize))
                 .map(|s| Bits::from_sorted(self.snap.users.len(), &s.members))
         };
-        let is_member = |id: &str, u: u32| self.group_index(id).is_some_and(|g| self.is_member(g, u));
-        let cx = Context { attributes: &self.attributes, user_index: &user_index, group_members: &group_members, is_member: &is_member };
+        let is_member =
+            |id: &str, u: u32| self.group_index(id).is_some_and(|g| self.is_member(g, u));
+        let cx = Context {
+            attributes: &self.attributes,
+            user_index: &user_index,
+            group_members: &group_members,
+            is_member: &is_member,
+        };
         f(&cx)
     }
 }
@@ -288,7 +339,12 @@ fn resolve_group(
 ) -> GroupState {
     let owner = format!("group `{}`", group.id);
     let mut gs = GroupState::default();
-    let lookup = |list: &[String], map: &IdMap, key: &str, what: &str, findings: &mut Findings| -> Vec<u32> {
+    let lookup = |list: &[String],
+                  map: &IdMap,
+                  key: &str,
+                  what: &str,
+                  findings: &mut Findings|
+     -> Vec<u32> {
         let mut out = Vec::new();
         for (j, id) in list.iter().enumerate() {
             match map.get(id) {
@@ -303,7 +359,13 @@ fn resolve_group(
         }
         sorted_unique(out)
     };
-    gs.include = lookup(&group.include_groups, groups, "includeGroups", "group", findings);
+    gs.include = lookup(
+        &group.include_groups,
+        groups,
+        "includeGroups",
+        "group",
+        findings,
+    );
     gs.roles = lookup(&group.roles, roles, "roles", "role", findings);
     gs.products = lookup(&group.products, products, "products", "product", findings);
     if let (Some(module), Some(known)) = (&group.homepage_module, modules) {
@@ -333,8 +395,13 @@ fn resolve_group(
         };
         let mut in_effect = true;
         let mut instants = [None, None, None];
-        for (k, (key, text)) in
-            [("addedAt", &entry.added_at), ("startsAt", &entry.starts_at), ("expiresAt", &entry.expires_at)].into_iter().enumerate()
+        for (k, (key, text)) in [
+            ("addedAt", &entry.added_at),
+            ("startsAt", &entry.starts_at),
+            ("expiresAt", &entry.expires_at),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let Some(text) = text else { continue };
             match parse_rfc3339(text) {
@@ -389,14 +456,19 @@ fn resolve_group(
         }
     }
     gs.manual = sorted_unique(manual);
-    let mut added_at: Vec<(u32, String)> = earliest.into_iter().map(|(u, (_, text))| (u, text)).collect();
+    let mut added_at: Vec<(u32, String)> = earliest
+        .into_iter()
+        .map(|(u, (_, text))| (u, text))
+        .collect();
     added_at.sort_unstable();
     gs.added_at = added_at;
 
     // References inside the rule.
     if let RuleState::Valid(rule) = &group.rule {
         for cond in rule.conditions() {
-            let Operand::Scalar(value) = &cond.value else { continue };
+            let Operand::Scalar(value) = &cond.value else {
+                continue;
+            };
             let id = value.text();
             let (known, what) = match cond.op {
                 Op::MemberOf => (groups.contains_key(&id), "group"),
@@ -408,7 +480,10 @@ fn resolve_group(
                     Severity::Warning,
                     "dangling-reference",
                     group.place.at("rule", None),
-                    format!("rule of group `{}` refers to unknown {what} `{id}`", group.id),
+                    format!(
+                        "rule of group `{}` refers to unknown {what} `{id}`",
+                        group.id
+                    ),
                 );
             }
         }
@@ -433,8 +508,17 @@ pub fn components(edges: &[Vec<u32>]) -> Vec<Vec<u32>> {
             continue;
         }
         let mut calls: Vec<(u32, usize)> = Vec::new();
-        let visit = |v: u32, index: &mut Vec<u32>, low: &mut Vec<u32>, on_stack: &mut Vec<bool>, stack: &mut Vec<u32>, counter: &mut u32| {
-            if let (Some(i), Some(l), Some(s)) = (index.get_mut(v as usize), low.get_mut(v as usize), on_stack.get_mut(v as usize)) {
+        let visit = |v: u32,
+                     index: &mut Vec<u32>,
+                     low: &mut Vec<u32>,
+                     on_stack: &mut Vec<bool>,
+                     stack: &mut Vec<u32>,
+                     counter: &mut u32| {
+            if let (Some(i), Some(l), Some(s)) = (
+                index.get_mut(v as usize),
+                low.get_mut(v as usize),
+                on_stack.get_mut(v as usize),
+            ) {
                 *i = *counter;
                 *l = *counter;
                 *s = true;
@@ -443,7 +527,14 @@ pub fn components(edges: &[Vec<u32>]) -> Vec<Vec<u32>> {
             stack.push(v);
         };
         let root = u32::try_from(root).unwrap_or(UNSEEN);
-        visit(root, &mut index, &mut low, &mut on_stack, &mut stack, &mut counter);
+        visit(
+            root,
+            &mut index,
+            &mut low,
+            &mut on_stack,
+            &mut stack,
+            &mut counter,
+        );
         calls.push((root, 0));
         while let Some(&mut (v, ref mut next)) = calls.last_mut() {
             let vs = v as usize;
@@ -451,7 +542,14 @@ pub fn components(edges: &[Vec<u32>]) -> Vec<Vec<u32>> {
                 *next += 1;
                 let ws = w as usize;
                 if index.get(ws) == Some(&UNSEEN) {
-                    visit(w, &mut index, &mut low, &mut on_stack, &mut stack, &mut counter);
+                    visit(
+                        w,
+                        &mut index,
+                        &mut low,
+                        &mut on_stack,
+                        &mut stack,
+                        &mut counter,
+                    );
                     calls.push((w, 0));
                 } else if on_stack.get(ws) == Some(&true) {
                     let wi = index.get(ws).copied().unwrap_or(UNSEEN);
@@ -520,20 +618,34 @@ fn compute_membership(
     let include_edges: Vec<Vec<u32>> = state.iter().map(|s| s.include.clone()).collect();
     for component in components(&include_edges) {
         let looped = component.len() > 1
-            || component.first().is_some_and(|&g| include_edges.get(g as usize).is_some_and(|e| e.contains(&g)));
+            || component.first().is_some_and(|&g| {
+                include_edges
+                    .get(g as usize)
+                    .is_some_and(|e| e.contains(&g))
+            });
         if !looped {
             continue;
         }
-        let Some(first) = component.iter().filter_map(|&g| snap.groups.get(g as usize)).min_by_key(|g| g.place.index) else {
+        let Some(first) = component
+            .iter()
+            .filter_map(|&g| snap.groups.get(g as usize))
+            .min_by_key(|g| g.place.index)
+        else {
             continue;
         };
-        let names: Vec<String> =
-            component.iter().filter_map(|&g| snap.groups.get(g as usize)).map(|g| format!("`{}`", g.id)).collect();
+        let names: Vec<String> = component
+            .iter()
+            .filter_map(|&g| snap.groups.get(g as usize))
+            .map(|g| format!("`{}`", g.id))
+            .collect();
         findings.push(
             Severity::Warning,
             "include-cycle",
             first.place.at("includeGroups", None),
-            format!("groups {} include each other; each passes its members around the cycle", names.join(", ")),
+            format!(
+                "groups {} include each other; each passes its members around the cycle",
+                names.join(", ")
+            ),
         );
     }
 
@@ -556,7 +668,11 @@ fn compute_membership(
     }
     for (g, group) in snap.groups.iter().enumerate() {
         let own = comp_of.get(g).copied();
-        let on_cycle = member_of_targets.get(g).is_some_and(|targets| targets.iter().any(|&t| comp_of.get(t as usize).copied() == own));
+        let on_cycle = member_of_targets.get(g).is_some_and(|targets| {
+            targets
+                .iter()
+                .any(|&t| comp_of.get(t as usize).copied() == own)
+        });
         if on_cycle {
             if let Some(s) = state.get_mut(g) {
                 s.rule_on_cycle = true;
@@ -565,7 +681,10 @@ fn compute_membership(
                 Severity::Error,
                 "member-of-cycle",
                 group.place.at("rule", None),
-                format!("rule of group `{}` uses `MEMBER OF` on a dependency cycle; it matches nobody", group.id),
+                format!(
+                    "rule of group `{}` uses `MEMBER OF` on a dependency cycle; it matches nobody",
+                    group.id
+                ),
             );
         }
     }
@@ -579,12 +698,23 @@ fn compute_membership(
             let dynamic = match (snap.groups.get(gi).map(|x| &x.rule), state.get(gi)) {
                 (Some(RuleState::Valid(rule)), Some(s)) if !s.rule_on_cycle => {
                     let members_of = |id: &str| {
-                        groups.get(id).and_then(|&t| state.get(t as usize)).map(|s| Bits::from_sorted(n_users, &s.members))
+                        groups
+                            .get(id)
+                            .and_then(|&t| state.get(t as usize))
+                            .map(|s| Bits::from_sorted(n_users, &s.members))
                     };
                     let is_member = |id: &str, u: u32| {
-                        groups.get(id).and_then(|&t| state.get(t as usize)).is_some_and(|s| s.members.binary_search(&u).is_ok())
+                        groups
+                            .get(id)
+                            .and_then(|&t| state.get(t as usize))
+                            .is_some_and(|s| s.members.binary_search(&u).is_ok())
                     };
-                    let cx = Context { attributes, user_index: &user_index, group_members: &members_of, is_member: &is_member };
+                    let cx = Context {
+                        attributes,
+                        user_index: &user_index,
+                        group_members: &members_of,
+                        is_member: &is_member,
+                    };
                     matching_users(rule, &cx).to_sorted()
                 }
                 _ => Vec::new(),
@@ -604,17 +734,31 @@ fn compute_membership(
             }
         }
         // Within a component, pass members around until nothing changes (least fixpoint).
-        let mut changed = component.len() > 1 || component.first().is_some_and(|&g| include_edges.get(g as usize).is_some_and(|e| e.contains(&g)));
+        let mut changed = component.len() > 1
+            || component.first().is_some_and(|&g| {
+                include_edges
+                    .get(g as usize)
+                    .is_some_and(|e| e.contains(&g))
+            });
         while changed {
             changed = false;
             for &g in component {
                 let gi = g as usize;
                 let sources: Vec<u32> = state
                     .get(gi)
-                    .map(|s| s.include.iter().copied().filter(|&i| active(i) && comp_of.get(i as usize) == Some(&c) && i != g).collect())
+                    .map(|s| {
+                        s.include
+                            .iter()
+                            .copied()
+                            .filter(|&i| active(i) && comp_of.get(i as usize) == Some(&c) && i != g)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for src in sources {
-                    let incoming = state.get(src as usize).map(|s| s.members.clone()).unwrap_or_default();
+                    let incoming = state
+                        .get(src as usize)
+                        .map(|s| s.members.clone())
+                        .unwrap_or_default();
                     if let Some(s) = state.get_mut(gi) {
                         let merged = union(&s.members, &incoming);
                         if merged.len() != s.members.len() {
@@ -644,7 +788,9 @@ mod tests {
     #[test]
     fn deep_chains_do_not_overflow() {
         let n = 200_000u32;
-        let edges: Vec<Vec<u32>> = (0..n).map(|i| if i + 1 < n { vec![i + 1] } else { vec![0] }).collect();
+        let edges: Vec<Vec<u32>> = (0..n)
+            .map(|i| if i + 1 < n { vec![i + 1] } else { vec![0] })
+            .collect();
         let comps = components(&edges);
         assert_eq!(comps.len(), 1);
         assert_eq!(comps.first().map(Vec::len), Some(n as usize));

@@ -27,11 +27,17 @@ pub struct Bits {
 
 impl Bits {
     pub fn empty(len: usize) -> Bits {
-        Bits { words: vec![0; len.div_ceil(64)], len }
+        Bits {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
     }
 
     pub fn full(len: usize) -> Bits {
-        let mut bits = Bits { words: vec![u64::MAX; len.div_ceil(64)], len };
+        let mut bits = Bits {
+            words: vec![u64::MAX; len.div_ceil(64)],
+            len,
+        };
         bits.trim();
         bits
     }
@@ -60,7 +66,9 @@ impl Bits {
     }
 
     pub fn contains(&self, i: u32) -> bool {
-        self.words.get(i as usize / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+        self.words
+            .get(i as usize / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
 
     pub fn and_with(&mut self, other: &Bits) {
@@ -93,7 +101,11 @@ impl Bits {
             let mut w = word;
             while w != 0 {
                 let bit = w.trailing_zeros();
-                out.push(u32::try_from(wi * 64).unwrap_or(u32::MAX).saturating_add(bit));
+                out.push(
+                    u32::try_from(wi * 64)
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(bit),
+                );
                 w &= w - 1;
             }
         }
@@ -129,12 +141,23 @@ impl AttrValue {
                 Value::String(s) => (s.clone(), None),
                 Value::Number(n) => {
                     let f = n.as_f64();
-                    (if n.is_f64() { f.map_or_else(|| n.to_string(), f64_text) } else { n.to_string() }, f)
+                    (
+                        if n.is_f64() {
+                            f.map_or_else(|| n.to_string(), f64_text)
+                        } else {
+                            n.to_string()
+                        },
+                        f,
+                    )
                 }
                 Value::Bool(b) => (b.to_string(), None),
                 _ => return None,
             };
-            Some(Item { lower: lower(&text), text, number })
+            Some(Item {
+                lower: lower(&text),
+                text,
+                number,
+            })
         };
         let (items, exists) = match json {
             Value::Null => (Vec::new(), false),
@@ -142,7 +165,11 @@ impl AttrValue {
             Value::String(s) => (item(json).into_iter().collect(), !s.is_empty()),
             other => (item(other).into_iter().collect(), true),
         };
-        AttrValue { json: json.clone(), items, exists }
+        AttrValue {
+            json: json.clone(),
+            items,
+            exists,
+        }
     }
 }
 
@@ -179,7 +206,10 @@ pub struct Attributes {
 }
 
 fn build_column<'a>(users: usize, values: impl Iterator<Item = (u32, &'a Value)>) -> Column {
-    let mut column = Column { values: Vec::new(), of_user: vec![NONE; users] };
+    let mut column = Column {
+        values: Vec::new(),
+        of_user: vec![NONE; users],
+    };
     let mut interned: HashMap<String, u32> = HashMap::new();
     for (user, value) in values {
         let key = value.to_string();
@@ -208,20 +238,50 @@ impl Attributes {
         }
         let mut keys: Vec<&str> = per_key.keys().copied().collect();
         keys.sort_unstable();
-        let mut attrs = Attributes { users: n, ..Attributes::default() };
+        let mut attrs = Attributes {
+            users: n,
+            ..Attributes::default()
+        };
         for key in keys {
             let entries = per_key.remove(key).unwrap_or_default();
             let index = attrs.columns.len();
             attrs.columns.push(build_column(n, entries.into_iter()));
             attrs.by_key.insert(key.to_owned(), index);
-            attrs.by_lower.entry(lower(key)).or_default().push((key.to_owned(), index));
+            attrs
+                .by_lower
+                .entry(lower(key))
+                .or_default()
+                .push((key.to_owned(), index));
         }
         let ids: Vec<Value> = users.iter().map(|u| Value::String(u.id.clone())).collect();
-        let names: Vec<Value> = users.iter().map(|u| u.name.clone().map_or(Value::Null, Value::String)).collect();
-        let roles: Vec<Value> = users.iter().map(|u| Value::String(u.org_role.as_str().to_owned())).collect();
-        attrs.id = build_column(n, ids.iter().enumerate().map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)));
-        attrs.name = build_column(n, names.iter().enumerate().map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)));
-        attrs.org_role = build_column(n, roles.iter().enumerate().map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)));
+        let names: Vec<Value> = users
+            .iter()
+            .map(|u| u.name.clone().map_or(Value::Null, Value::String))
+            .collect();
+        let roles: Vec<Value> = users
+            .iter()
+            .map(|u| Value::String(u.org_role.as_str().to_owned()))
+            .collect();
+        attrs.id = build_column(
+            n,
+            ids.iter()
+                .enumerate()
+                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
+        );
+        attrs.name = build_column(
+            n,
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
+        );
+        attrs.org_role = build_column(
+            n,
+            roles
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
+        );
         attrs
     }
 
@@ -264,8 +324,10 @@ impl Attributes {
     /// The users for which the positive form of `cond` holds.
     fn positive_bits(&self, op: Op, cond: &Prepared, columns: &[&Column]) -> Bits {
         let mut bits = Bits::empty(self.users);
-        let tables: Vec<Vec<bool>> =
-            columns.iter().map(|c| c.values.iter().map(|v| cond.holds(op, v)).collect()).collect();
+        let tables: Vec<Vec<bool>> = columns
+            .iter()
+            .map(|c| c.values.iter().map(|v| cond.holds(op, v)).collect())
+            .collect();
         if let ([column], [table]) = (columns, tables.as_slice()) {
             for (u, &v) in column.of_user.iter().enumerate() {
                 if v != NONE && table.get(v as usize).copied().unwrap_or(false) {
@@ -295,7 +357,10 @@ impl Attributes {
             let u32_index = u32::try_from(u).unwrap_or(NONE);
             if let Some(value) = columns.iter().find_map(|c| c.value(u32_index)) {
                 for item in &value.items {
-                    named_by.entry(item.text.as_str()).or_default().push(u32_index);
+                    named_by
+                        .entry(item.text.as_str())
+                        .or_default()
+                        .push(u32_index);
                 }
             }
         }
@@ -316,7 +381,13 @@ impl Attributes {
     }
 
     /// Whether `user`'s `field` leads to `target`.
-    fn user_reports_to(&self, field: &str, user: u32, target: &str, user_index: &dyn Fn(&str) -> Option<u32>) -> bool {
+    fn user_reports_to(
+        &self,
+        field: &str,
+        user: u32,
+        target: &str,
+        user_index: &dyn Fn(&str) -> Option<u32>,
+    ) -> bool {
         let mut seen = Bits::empty(self.users);
         let mut queue = vec![user];
         while let Some(u) = queue.pop() {
@@ -324,7 +395,9 @@ impl Attributes {
                 continue;
             }
             seen.insert(u);
-            let Some(value) = self.value(field, u) else { continue };
+            let Some(value) = self.value(field, u) else {
+                continue;
+            };
             for item in &value.items {
                 if item.text == target {
                     return true;
@@ -345,7 +418,16 @@ struct Prepared {
 
 impl Prepared {
     fn new(value: &Operand) -> Prepared {
-        let prep = |s: &Scalar| (lower(&s.text()), if let Scalar::Number(n) = s { Some(*n) } else { None });
+        let prep = |s: &Scalar| {
+            (
+                lower(&s.text()),
+                if let Scalar::Number(n) = s {
+                    Some(*n)
+                } else {
+                    None
+                },
+            )
+        };
         let scalars = match value {
             Operand::None => Vec::new(),
             Operand::Scalar(s) => vec![prep(s)],
@@ -363,7 +445,9 @@ impl Prepared {
     }
 
     fn item_holds(&self, op: Op, item: &Item) -> bool {
-        let Some((text, number)) = self.scalars.first() else { return false };
+        let Some((text, number)) = self.scalars.first() else {
+            return false;
+        };
         let ordering = || match (item.number, number) {
             (Some(a), Some(b)) => a.partial_cmp(b),
             _ => Some(item.lower.as_str().cmp(text.as_str())),
@@ -439,12 +523,16 @@ fn condition_users(cond: &Condition, cx: &Context<'_>) -> Bits {
     let n = cx.attributes.users;
     let field = cond.field.as_deref().unwrap_or("");
     match cond.op {
-        Op::MemberOf => (cx.group_members)(&scalar_text(&cond.value)).unwrap_or_else(|| Bits::empty(n)),
+        Op::MemberOf => {
+            (cx.group_members)(&scalar_text(&cond.value)).unwrap_or_else(|| Bits::empty(n))
+        }
         Op::ReportsTo => cx.attributes.reports_to(field, &scalar_text(&cond.value)),
         op => {
             let (positive, negated) = op.positive();
             let columns = cx.attributes.resolve(field);
-            let mut bits = cx.attributes.positive_bits(positive, &Prepared::new(&cond.value), &columns);
+            let mut bits =
+                cx.attributes
+                    .positive_bits(positive, &Prepared::new(&cond.value), &columns);
             if negated {
                 bits.negate();
             }
@@ -464,11 +552,23 @@ pub fn explain_user(rule: &Rule, user: u32, cx: &Context<'_>) -> (bool, Value) {
     };
     match rule {
         Rule::All(children) | Rule::Any(children) => {
-            let traced: Vec<(bool, Value)> = children.iter().map(|c| explain_user(c, user, cx)).collect();
+            let traced: Vec<(bool, Value)> =
+                children.iter().map(|c| explain_user(c, user, cx)).collect();
             let all = matches!(rule, Rule::All(_));
-            let result = if all { traced.iter().all(|t| t.0) } else { traced.iter().any(|t| t.0) };
+            let result = if all {
+                traced.iter().all(|t| t.0)
+            } else {
+                traced.iter().any(|t| t.0)
+            };
             let key = if all { "all" } else { "any" };
-            (result, node(key, Value::Array(traced.into_iter().map(|t| t.1).collect()), result))
+            (
+                result,
+                node(
+                    key,
+                    Value::Array(traced.into_iter().map(|t| t.1).collect()),
+                    result,
+                ),
+            )
         }
         Rule::Not(child) => {
             let (inner, trace) = explain_user(child, user, cx);
@@ -485,7 +585,12 @@ pub fn explain_user(rule: &Rule, user: u32, cx: &Context<'_>) -> (bool, Value) {
                     let value = cx.attributes.value(field, user);
                     let actual = value.map_or(Value::Null, |v| v.json.clone());
                     let result = if op == Op::ReportsTo {
-                        cx.attributes.user_reports_to(field, user, &scalar_text(&cond.value), cx.user_index)
+                        cx.attributes.user_reports_to(
+                            field,
+                            user,
+                            &scalar_text(&cond.value),
+                            cx.user_index,
+                        )
                     } else {
                         let (positive, negated) = op.positive();
                         let prepared = Prepared::new(&cond.value);
@@ -494,7 +599,10 @@ pub fn explain_user(rule: &Rule, user: u32, cx: &Context<'_>) -> (bool, Value) {
                     (result, actual)
                 }
             };
-            (result, cond.to_json_with([("actual", actual), ("result", Value::Bool(result))]))
+            (
+                result,
+                cond.to_json_with([("actual", actual), ("result", Value::Bool(result))]),
+            )
         }
     }
 }
@@ -511,13 +619,15 @@ mod tests {
             id: id.to_owned(),
             name: Some(id.to_uppercase()),
             org_role: OrgRole::Member,
-            attributes: attrs.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+            attributes: attrs
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
             roles: vec![],
             primary_group: None,
             homepage_module: None,
             prevent_homepage_redirect: false,
             dashboard: None,
-            locale: None,
             place: Place::default(),
         }
     }
@@ -525,7 +635,12 @@ mod tests {
     /// Evaluates `rule` over the users both ways and checks both agree with `expect`.
     fn check(users: &[User], rule: &str, expect: &[&str]) {
         let attributes = Attributes::build(users);
-        let index = |id: &str| users.iter().position(|u| u.id == id).and_then(|p| u32::try_from(p).ok());
+        let index = |id: &str| {
+            users
+                .iter()
+                .position(|u| u.id == id)
+                .and_then(|p| u32::try_from(p).ok())
+        };
         let cx = Context {
             attributes: &attributes,
             user_index: &index,
@@ -552,9 +667,18 @@ mod tests {
 
     fn people() -> Vec<User> {
         vec![
-            user("a", json!({"location": "Paris", "level": 5, "jobTitle": "Engineering Manager", "tags": ["x", "y"], "manager": "c"})),
-            user("b", json!({"Location": "paris", "level": "10", "job": "Chef", "tags": [], "manager": "a"})),
-            user("c", json!({"location": "London", "level": 12, "active": true, "manager": "b"})),
+            user(
+                "a",
+                json!({"location": "Paris", "level": 5, "jobTitle": "Engineering Manager", "tags": ["x", "y"], "manager": "c"}),
+            ),
+            user(
+                "b",
+                json!({"Location": "paris", "level": "10", "job": "Chef", "tags": [], "manager": "a"}),
+            ),
+            user(
+                "c",
+                json!({"location": "London", "level": 12, "active": true, "manager": "b"}),
+            ),
             user("d", json!({"location": null, "level": 5.0, "status": ""})),
         ]
     }
@@ -574,7 +698,11 @@ mod tests {
         check(&p, "tags NOT IN (y, z)", &["b", "c", "d"]);
         check(&p, "tags EXISTS", &["a"]);
         check(&p, "status NOT EXISTS", &["a", "b", "c", "d"]);
-        check(&p, "location STARTS WITH lon OR location ENDS WITH RIS", &["a", "b", "c"]);
+        check(
+            &p,
+            "location STARTS WITH lon OR location ENDS WITH RIS",
+            &["a", "b", "c"],
+        );
         check(&p, "name = 'B' OR id = c OR orgRole = owner", &["b", "c"]);
     }
 

@@ -15,6 +15,7 @@ pub mod error;
 mod eval;
 mod homepage;
 pub mod json;
+mod lint;
 pub mod rules;
 mod snapshot;
 mod text;

@@ -43,7 +43,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
-        map.insert("severity".into(), Value::String(self.severity.as_str().into()));
+        map.insert(
+            "severity".into(),
+            Value::String(self.severity.as_str().into()),
+        );
         map.insert("code".into(), Value::String(self.code.into()));
         map.insert("message".into(), Value::String(self.message.clone()));
         map.insert("path".into(), Value::String(self.path.clone()));
@@ -139,7 +142,6 @@ pub struct User {
     pub homepage_module: Option<String>,
     pub prevent_homepage_redirect: bool,
     pub dashboard: Option<Value>,
-    pub locale: Option<String>,
     pub place: Place,
 }
 
@@ -157,7 +159,8 @@ pub struct MemberEntry {
 pub enum RuleState {
     None,
     Valid(Rule),
-    Invalid(Error),
+    /// The rule does not parse or breaks a limit; the `invalid-rule` diagnostic says why.
+    Invalid,
 }
 
 #[derive(Debug, Clone)]
@@ -194,14 +197,12 @@ pub struct Role {
 #[derive(Debug, Clone)]
 pub struct Product {
     pub id: String,
-    pub name: Option<String>,
     pub place: Place,
 }
 
 #[derive(Debug, Clone)]
 pub struct Module {
     pub id: String,
-    pub name: Option<String>,
     pub required_permission: Option<String>,
     pub place: Place,
 }
@@ -236,7 +237,10 @@ impl<'a> Obj<'a> {
     }
 
     fn wrong(&self, key: &str, want: &str, got: &Value) -> Error {
-        fatal(&path_key(self.path, key), format!("`{key}` must be {want}, not {}", type_name(got)))
+        fatal(
+            &path_key(self.path, key),
+            format!("`{key}` must be {want}, not {}", type_name(got)),
+        )
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, Error> {
@@ -270,7 +274,10 @@ impl<'a> Obj<'a> {
             .enumerate()
             .map(|(i, v)| match v {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(fatal(&path_index(&base, i), format!("must be a string, not {}", type_name(other)))),
+                other => Err(fatal(
+                    &path_index(&base, i),
+                    format!("must be a string, not {}", type_name(other)),
+                )),
             })
             .collect()
     }
@@ -278,7 +285,10 @@ impl<'a> Obj<'a> {
     fn id(&self) -> Result<String, Error> {
         match self.map.get("id") {
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(fatal(&path_key(self.path, "id"), format!("`id` must be a string, not {}", type_name(other)))),
+            Some(other) => Err(fatal(
+                &path_key(self.path, "id"),
+                format!("`id` must be a string, not {}", type_name(other)),
+            )),
             None => Err(fatal(self.path, "an item needs a string `id`")),
         }
     }
@@ -305,8 +315,20 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn push(&mut self, severity: Severity, code: &'static str, (order, path): (Vec<u32>, String), message: String) {
-        self.list.push(Diagnostic { severity, code, message, path, order });
+    pub fn push(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        (order, path): (Vec<u32>, String),
+        message: String,
+    ) {
+        self.list.push(Diagnostic {
+            severity,
+            code,
+            message,
+            path,
+            order,
+        });
     }
 }
 
@@ -317,27 +339,37 @@ impl Findings {
 /// `invalid-snapshot` with the path of the first fatal problem (SPEC §1.1).
 pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
     let Value::Object(map) = value else {
-        return Err(fatal("$", format!("a snapshot is an object, not {}", type_name(value))));
+        return Err(fatal(
+            "$",
+            format!("a snapshot is an object, not {}", type_name(value)),
+        ));
     };
     let top = Obj { map, path: "$" };
     let section = |key: &str| -> u32 {
-        map.keys().position(|k| k == key).map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX))
+        map.keys()
+            .position(|k| k == key)
+            .map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX))
     };
     let mut snapshot = Snapshot {
         revision: top.string("revision")?,
-        default_locale: top.string("defaultLocale")?.unwrap_or_else(|| "en".to_owned()),
+        default_locale: top
+            .string("defaultLocale")?
+            .unwrap_or_else(|| "en".to_owned()),
         ..Snapshot::default()
     };
     if let Some(as_of) = top.string("asOf")? {
-        snapshot.as_of = Some(
-            parse_rfc3339(&as_of)
-                .ok_or_else(|| fatal("$.asOf", format!("`asOf` is not an RFC 3339 timestamp: `{as_of}`")))?,
-        );
+        snapshot.as_of = Some(parse_rfc3339(&as_of).ok_or_else(|| {
+            fatal(
+                "$.asOf",
+                format!("`asOf` is not an RFC 3339 timestamp: `{as_of}`"),
+            )
+        })?);
     }
     match top.get("defaults") {
         None => {}
         Some(Value::Object(defaults)) => {
-            snapshot.default_dashboard = defaults.get("dashboard").filter(|v| !v.is_null()).cloned();
+            snapshot.default_dashboard =
+                defaults.get("dashboard").filter(|v| !v.is_null()).cloned();
         }
         Some(other) => return Err(top.wrong("defaults", "an object", other)),
     }
@@ -346,13 +378,21 @@ pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
     for (i, item) in top.array("users")?.iter().enumerate() {
         let path = path_index("$.users", i);
         let obj = item_object(item, &path)?;
-        snapshot.users.push(read_user(&obj, users_pos, i, findings)?);
+        snapshot
+            .users
+            .push(read_user(&obj, users_pos, i, findings)?);
     }
     let groups_pos = section("groups");
     for (i, item) in top.array("groups")?.iter().enumerate() {
         let path = path_index("$.groups", i);
         let obj = item_object(item, &path)?;
-        snapshot.groups.push(read_group(&obj, groups_pos, i, &snapshot.default_locale, findings)?);
+        snapshot.groups.push(read_group(
+            &obj,
+            groups_pos,
+            i,
+            &snapshot.default_locale,
+            findings,
+        )?);
     }
     let roles_pos = section("roles");
     for (i, item) in top.array("roles")?.iter().enumerate() {
@@ -370,7 +410,11 @@ pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
     for (i, item) in top.array("products")?.iter().enumerate() {
         let path = path_index("$.products", i);
         let obj = item_object(item, &path)?;
-        snapshot.products.push(Product { id: obj.id()?, name: obj.string("name")?, place: obj.place(products_pos, i) });
+        obj.string("name")?;
+        snapshot.products.push(Product {
+            id: obj.id()?,
+            place: obj.place(products_pos, i),
+        });
     }
     if top.get("modules").is_some() {
         let modules_pos = section("modules");
@@ -378,9 +422,9 @@ pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
         for (i, item) in top.array("modules")?.iter().enumerate() {
             let path = path_index("$.modules", i);
             let obj = item_object(item, &path)?;
+            obj.string("name")?;
             modules.push(Module {
                 id: obj.id()?,
-                name: obj.string("name")?,
                 required_permission: obj.string("requiredPermission")?,
                 place: obj.place(modules_pos, i),
             });
@@ -391,7 +435,10 @@ pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
     check_unique("users", snapshot.users.iter().map(|u| (&u.id, &u.place)))?;
     check_unique("groups", snapshot.groups.iter().map(|g| (&g.id, &g.place)))?;
     check_unique("roles", snapshot.roles.iter().map(|r| (&r.id, &r.place)))?;
-    check_unique("products", snapshot.products.iter().map(|p| (&p.id, &p.place)))?;
+    check_unique(
+        "products",
+        snapshot.products.iter().map(|p| (&p.id, &p.place)),
+    )?;
     if let Some(modules) = &snapshot.modules {
         check_unique("modules", modules.iter().map(|m| (&m.id, &m.place)))?;
     }
@@ -402,15 +449,24 @@ pub fn read(value: &Value, findings: &mut Findings) -> Result<Snapshot, Error> {
 fn item_object<'a>(item: &'a Value, path: &'a str) -> Result<Obj<'a>, Error> {
     match item {
         Value::Object(map) => Ok(Obj { map, path }),
-        other => Err(fatal(path, format!("an item must be an object, not {}", type_name(other)))),
+        other => Err(fatal(
+            path,
+            format!("an item must be an object, not {}", type_name(other)),
+        )),
     }
 }
 
-fn check_unique<'a>(what: &str, items: impl Iterator<Item = (&'a String, &'a Place)>) -> Result<(), Error> {
+fn check_unique<'a>(
+    what: &str,
+    items: impl Iterator<Item = (&'a String, &'a Place)>,
+) -> Result<(), Error> {
     let mut seen: std::collections::HashMap<&str, ()> = std::collections::HashMap::new();
     for (id, place) in items {
         if seen.insert(id.as_str(), ()).is_some() {
-            return Err(fatal(&path_key(&place.path, "id"), format!("duplicate id `{id}` among {what}")));
+            return Err(fatal(
+                &path_key(&place.path, "id"),
+                format!("duplicate id `{id}` among {what}"),
+            ));
         }
     }
     Ok(())
@@ -419,9 +475,16 @@ fn check_unique<'a>(what: &str, items: impl Iterator<Item = (&'a String, &'a Pla
 fn check_slugs(groups: &mut [Group], findings: &mut Findings) {
     let mut seen = std::collections::HashSet::new();
     for group in groups {
-        let Some(slug) = group.slug.clone() else { continue };
+        let Some(slug) = group.slug.clone() else {
+            continue;
+        };
         let well_formed = !slug.is_empty()
-            && slug.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && slug.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
         if !well_formed {
             findings.push(
                 Severity::Warning,
@@ -435,7 +498,10 @@ fn check_slugs(groups: &mut [Group], findings: &mut Findings) {
                 Severity::Warning,
                 "invalid-value",
                 group.place.at("slug", None),
-                format!("slug `{slug}` of group `{}` is already used by another group; ignored", group.id),
+                format!(
+                    "slug `{slug}` of group `{}` is already used by another group; ignored",
+                    group.id
+                ),
             );
             group.slug = None;
         }
@@ -453,12 +519,18 @@ fn localized(obj: &Obj<'_>, key: &str, default_locale: &str) -> Result<Localized
                 match text {
                     Value::String(t) => entries.push((locale.clone(), t.clone())),
                     other => {
-                        return Err(fatal(&path_key(&path, locale), format!("a localized name is a string, not {}", type_name(other))))
+                        return Err(fatal(
+                            &path_key(&path, locale),
+                            format!("a localized name is a string, not {}", type_name(other)),
+                        ))
                     }
                 }
             }
             if !map.contains_key(default_locale) {
-                return Err(fatal(&path, format!("localized `{key}` lacks the default locale `{default_locale}`")));
+                return Err(fatal(
+                    &path,
+                    format!("localized `{key}` lacks the default locale `{default_locale}`"),
+                ));
             }
             Ok(Localized::PerLocale(entries))
         }
@@ -466,7 +538,12 @@ fn localized(obj: &Obj<'_>, key: &str, default_locale: &str) -> Result<Localized
     }
 }
 
-fn read_user(obj: &Obj<'_>, section: u32, index: usize, findings: &mut Findings) -> Result<User, Error> {
+fn read_user(
+    obj: &Obj<'_>,
+    section: u32,
+    index: usize,
+    findings: &mut Findings,
+) -> Result<User, Error> {
     let id = obj.id()?;
     let place = obj.place(section, index);
     let org_role = match obj.string("orgRole")?.as_deref() {
@@ -483,6 +560,8 @@ fn read_user(obj: &Obj<'_>, section: u32, index: usize, findings: &mut Findings)
             OrgRole::Member
         }
     };
+    // `locale` names no field of this contract's answers about a user; its type is still checked.
+    obj.string("locale")?;
     let mut attributes = Vec::new();
     match obj.get("attributes") {
         None => {}
@@ -499,7 +578,10 @@ fn read_user(obj: &Obj<'_>, section: u32, index: usize, findings: &mut Findings)
                         Severity::Warning,
                         "invalid-value",
                         (order, path_key(&attr_path, key)),
-                        format!("attribute `{key}` of user `{id}` is {}; ignored", type_name(value)),
+                        format!(
+                            "attribute `{key}` of user `{id}` is {}; ignored",
+                            type_name(value)
+                        ),
                     );
                 }
             }
@@ -515,7 +597,6 @@ fn read_user(obj: &Obj<'_>, section: u32, index: usize, findings: &mut Findings)
         homepage_module: obj.string("homepageModule")?,
         prevent_homepage_redirect: obj.boolean("preventHomepageRedirect", false)?,
         dashboard: obj.get("dashboard").cloned(),
-        locale: obj.string("locale")?,
         place,
         id,
     })
@@ -525,12 +606,20 @@ fn read_user(obj: &Obj<'_>, section: u32, index: usize, findings: &mut Findings)
 fn attribute_ok(value: &Value) -> bool {
     match value {
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
-        Value::Array(items) => items.iter().all(|v| matches!(v, Value::String(_) | Value::Number(_))),
+        Value::Array(items) => items
+            .iter()
+            .all(|v| matches!(v, Value::String(_) | Value::Number(_))),
         Value::Object(_) => false,
     }
 }
 
-fn read_group(obj: &Obj<'_>, section: u32, index: usize, default_locale: &str, findings: &mut Findings) -> Result<Group, Error> {
+fn read_group(
+    obj: &Obj<'_>,
+    section: u32,
+    index: usize,
+    default_locale: &str,
+    findings: &mut Findings,
+) -> Result<Group, Error> {
     let id = obj.id()?;
     let place = obj.place(section, index);
     let name = localized(obj, "name", default_locale)?;
@@ -539,9 +628,17 @@ fn read_group(obj: &Obj<'_>, section: u32, index: usize, default_locale: &str, f
     for (i, entry) in obj.array("members")?.iter().enumerate() {
         let entry_path = path_index(&members_path, i);
         members.push(match entry {
-            Value::String(user) => MemberEntry { user: user.clone(), added_at: None, starts_at: None, expires_at: None },
+            Value::String(user) => MemberEntry {
+                user: user.clone(),
+                added_at: None,
+                starts_at: None,
+                expires_at: None,
+            },
             Value::Object(map) => {
-                let e = Obj { map, path: &entry_path };
+                let e = Obj {
+                    map,
+                    path: &entry_path,
+                };
                 let Some(user) = e.string("user")? else {
                     return Err(fatal(&entry_path, "a member entry needs a string `user`"));
                 };
@@ -553,7 +650,13 @@ fn read_group(obj: &Obj<'_>, section: u32, index: usize, default_locale: &str, f
                 }
             }
             other => {
-                return Err(fatal(&entry_path, format!("a member is a user id or an object, not {}", type_name(other))))
+                return Err(fatal(
+                    &entry_path,
+                    format!(
+                        "a member is a user id or an object, not {}",
+                        type_name(other)
+                    ),
+                ))
             }
         });
     }
@@ -568,8 +671,13 @@ fn read_group(obj: &Obj<'_>, section: u32, index: usize, default_locale: &str, f
                     if let (Some(line), Some(column)) = (error.line, error.column) {
                         message.push_str(&format!(" (line {line}, column {column})"));
                     }
-                    findings.push(Severity::Error, "invalid-rule", place.at("rule", None), message);
-                    RuleState::Invalid(error)
+                    findings.push(
+                        Severity::Error,
+                        "invalid-rule",
+                        place.at("rule", None),
+                        message,
+                    );
+                    RuleState::Invalid
                 }
             }
         }
