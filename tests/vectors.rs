@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
 //! The native runner for the shared test-vector corpus in `tests/vectors/*.json`.
 //!
 //! Every file runs through the JSON path (`load_json`, `Engine::answer_json`), exactly as the
@@ -16,7 +23,11 @@ macro_rules! load {
 }
 
 const FILES: &[(&str, &str)] = load![
+    "canonical",
     "diagnostics",
+    "homepage",
+    "homepage_no_modules",
+    "limits",
     "load",
     "load_as_of",
     "load_attributes_type",
@@ -37,9 +48,13 @@ const FILES: &[(&str, &str)] = load![
     "load_revision_type",
     "member_of",
     "member_of_mixed",
+    "members",
     "membership",
     "missing_as_of",
     "operators",
+    "products",
+    "requests",
+    "roles",
     "rules_text",
     "strict",
     "strict_as_of",
