@@ -24,6 +24,7 @@ macro_rules! load {
 
 const FILES: &[(&str, &str)] = load![
     "canonical",
+    "defaults",
     "diagnostics",
     "homepage",
     "homepage_no_modules",
@@ -55,10 +56,13 @@ const FILES: &[(&str, &str)] = load![
     "products",
     "requests",
     "roles",
+    "rule_limits",
     "rules_text",
     "strict",
     "strict_as_of",
+    "strict_member_of_cycle",
     "strict_warnings",
+    "time",
 ];
 
 /// The native core behind the vector runner.
