@@ -189,11 +189,7 @@ impl Tour<'_> {
         say!(self, "   {} members:", number(&answer, "total"));
         for member in list(&answer, "members") {
             let user = text(member, "user");
-            let mut how = join(
-                list(member, "types")
-                    .iter()
-                    .map(|t| t.as_str().unwrap_or("")),
-            );
+            let mut how = types(member);
             let via = list(member, "via");
             if !via.is_empty() {
                 how.push_str(&format!(" via {}", self.group_names(via)));
@@ -214,14 +210,9 @@ impl Tour<'_> {
             else {
                 continue;
             };
-            let types = list(&answer, "types");
-            let how = if types.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " ({})",
-                    join(types.iter().map(|t| t.as_str().unwrap_or("")))
-                )
+            let how = match types(&answer) {
+                how if how.is_empty() => how,
+                how => format!(" ({how})"),
             };
             say!(
                 self,
@@ -231,7 +222,7 @@ impl Tour<'_> {
                 self.names.location(user)
             );
             match answer.get("rule").and_then(|rule| rule.get("trace")) {
-                Some(trace) => self.trace(trace, 3),
+                Some(trace) => self.trace(trace, 1),
                 None => say!(self, "     the group has no rule"),
             }
         }
@@ -252,11 +243,11 @@ impl Tour<'_> {
 
     /// Writes an `explain` trace as an indented tree, one node per line.
     fn trace(&mut self, node: &Value, depth: usize) {
-        let indent = "  ".repeat(depth);
+        let indent = " ".repeat(3 + 2 * depth);
         let mark = match matched(node) {
-            Some(true) => "yes",
-            Some(false) => "no ",
-            None => "   ",
+            Some(true) => "✓",
+            Some(false) => "✗",
+            None => "?",
         };
         for connective in ["all", "any"] {
             if let Some(children) = node.get(connective).and_then(Value::as_array) {
@@ -373,12 +364,12 @@ impl Tour<'_> {
                 } else {
                     format!(" (through {})", self.group_names(via))
                 };
-                say!(self, "     + joins {}{how}", self.names.group(id));
+                say!(self, "     + joins \"{}\"{how}", self.names.group(id));
                 changed = true;
             }
         }
         for id in was.keys().filter(|id| !now.contains_key(*id)) {
-            say!(self, "     - leaves {}", self.names.group(id));
+            say!(self, "     - leaves \"{}\"", self.names.group(id));
             changed = true;
         }
 
@@ -402,16 +393,16 @@ impl Tour<'_> {
             .iter()
             .filter_map(|(id, role)| {
                 let after_sources = now.get(id)?;
-                (role.get("sources") != after_sources.get("sources")).then(|| {
+                shrank(list(role, "sources"), list(after_sources, "sources")).then(|| {
                     format!(
-                        "{} (now from {})",
+                        "{} (from {})",
                         self.names.role(id),
                         self.sources(list(after_sources, "sources"))
                     )
                 })
             })
             .collect();
-        self.change_line("= keeps", &kept);
+        self.change_line("= keeps the role", &kept);
 
         let permissions = |answer: &Value| -> BTreeSet<String> {
             list(answer, "permissions")
@@ -445,9 +436,9 @@ impl Tour<'_> {
             .iter()
             .filter_map(|(id, product)| {
                 let after_product = now.get(id)?;
-                (product.get("via") != after_product.get("via")).then(|| {
+                shrank(list(product, "via"), list(after_product, "via")).then(|| {
                     format!(
-                        "{} (now through {})",
+                        "{} (through {})",
                         self.names.product(id),
                         self.group_names(list(after_product, "via"))
                     )
@@ -475,7 +466,7 @@ impl Tour<'_> {
         if items.is_empty() {
             return false;
         }
-        let countable = label.ends_with("role") || label.ends_with("permission");
+        let countable = label.ends_with(" role") || label.ends_with(" permission");
         let plural = if items.len() > 1 && countable {
             "s"
         } else {
@@ -567,13 +558,22 @@ impl Tour<'_> {
         if let Some(check) =
             self.ask(json!({"op": "check", "user": ADMIN, "product": UNAVAILABLE_PRODUCT}))
         {
+            let verdict = if check.get("allowed") == Some(&Value::Bool(true)) {
+                "may"
+            } else {
+                "may not"
+            };
+            let via = list(&check, "via");
+            let how = if via.is_empty() {
+                "through no group: an org admin's access does not depend on groups".to_owned()
+            } else {
+                format!("through {}", self.group_names(via))
+            };
             say!(
                 self,
-                "   {} ({}) may use {}: allowed = {}, reason `{}`, through no group.",
+                "   {} ({}) {verdict} use it: reason `{}`, {how}.",
                 self.names.user(ADMIN),
                 self.names.job(ADMIN),
-                self.names.product(UNAVAILABLE_PRODUCT),
-                check.get("allowed").unwrap_or(&Value::Null),
                 text(&check, "reason")
             );
         }
@@ -583,13 +583,21 @@ impl Tour<'_> {
                 .iter()
                 .filter(|p| text(p, "reason") == "admin")
                 .count();
-            say!(
-                self,
-                "   Her org role is admin, so she may use all {} of the tenant's {} products ({} of them for that reason alone).",
-                products.len(),
-                self.names.products.len(),
-                as_admin
-            );
+            if as_admin == products.len() && products.len() == self.names.products.len() {
+                say!(
+                    self,
+                    "   Being an org admin opens all {} of the tenant's products to her, each with reason `admin`, whatever her groups say.",
+                    products.len()
+                );
+            } else {
+                say!(
+                    self,
+                    "   She may use {} of the tenant's {} products, {} of them with reason `admin`.",
+                    products.len(),
+                    self.names.products.len(),
+                    as_admin
+                );
+            }
         }
         if let Some(who) =
             self.ask(json!({"op": "whoCanAccess", "product": ON_CALL_PRODUCT, "pageSize": 1000}))
@@ -602,17 +610,24 @@ impl Tour<'_> {
                     *groups.entry(group.as_str().unwrap_or("")).or_default() += 1;
                 }
             }
-            let reasons = join(reasons.iter().map(|(r, n)| format!("{n} as {r}")));
-            let groups = join(
-                groups
-                    .iter()
-                    .map(|(g, n)| format!("{} {n}", self.names.group(g))),
-            );
+            let mut parts = Vec::new();
+            if let Some(n) = reasons.remove("group") {
+                let groups = join(
+                    groups
+                        .iter()
+                        .map(|(g, n)| format!("\"{}\" {n}", self.names.group(g))),
+                );
+                parts.push(format!("{n} through their groups ({groups})"));
+            }
+            for (reason, n) in reasons {
+                parts.push(format!("{n} as {reason}"));
+            }
             say!(
                 self,
-                "   Who may use {}? {} people: {reasons} ({groups}).",
+                "   Who may use {}? {} people: {}.",
                 self.names.product(ON_CALL_PRODUCT),
-                number(&who, "count")
+                number(&who, "count"),
+                join(parts.iter())
             );
         }
     }
@@ -631,15 +646,20 @@ impl Tour<'_> {
             );
             let dashboard = homepage.get("dashboard").unwrap_or(&Value::Null);
             let layout = dashboard.get("layout").unwrap_or(&Value::Null);
+            let whose = match (
+                text(dashboard, "source"),
+                dashboard.get("group").and_then(Value::as_str),
+            ) {
+                ("group", Some(group)) => {
+                    format!("the published one of \"{}\"", self.names.group(group))
+                }
+                ("user", _) => "her own".to_owned(),
+                ("default", _) => "the tenant's default".to_owned(),
+                _ => "none".to_owned(),
+            };
             say!(
                 self,
-                "   Her dashboard ({} dashboard{}): {}.",
-                text(dashboard, "source"),
-                dashboard
-                    .get("group")
-                    .and_then(Value::as_str)
-                    .map(|g| format!(" of \"{}\", the published one", self.names.group(g)))
-                    .unwrap_or_default(),
+                "   Her dashboard is {whose}: {}.",
                 describe_dashboard(layout)
             );
             if let Some(draft) = self.ask(json!({"op": "editDashboard", "group": SUPPORT_GROUP})) {
@@ -845,6 +865,20 @@ fn keyed<'v>(answer: &'v Value, items: &str, key: &str) -> BTreeMap<&'v str, &'v
         .iter()
         .map(|item| (text(item, key), item))
         .collect()
+}
+
+/// The membership types of an answer item, as `manual, dynamic`.
+fn types(item: &Value) -> String {
+    let names: Vec<&str> = list(item, "types")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    names.join(", ")
+}
+
+/// Whether some entry of `before` is missing from `after`.
+fn shrank(before: &[Value], after: &[Value]) -> bool {
+    before.iter().any(|item| !after.contains(item))
 }
 
 /// Whether a trace node held, under the names a trace may use for it.
