@@ -244,6 +244,57 @@ fn request_nested_deeper_than_128_fails_and_the_engine_stays_usable() {
     assert_eq!(value["revision"], "r1", "{answer}");
 }
 
+// Limits whose inputs are too large to keep readable as vector files.
+
+#[test]
+fn check_batch_over_100000_checks_fails_with_limit_exceeded() {
+    let snapshot = r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#;
+    let (engine, answer) = load_json(snapshot, LoadOptions { strict: false });
+    let Some(mut engine) = engine else {
+        panic!("snapshot did not load: {answer}");
+    };
+    let batch = |n: usize| {
+        let check = r#"{"user":"u1","product":"p1"}"#;
+        format!(
+            r#"{{"op":"checkBatch","checks":[{}]}}"#,
+            vec![check; n].join(",")
+        )
+    };
+    let answer = engine.answer_json(&batch(100_001));
+    assert_eq!(error_code(&answer).as_deref(), Some("limit-exceeded"));
+    let answer = engine.answer_json(&batch(100_000));
+    let value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+    let results = value["results"].as_array().map(Vec::len);
+    assert_eq!(
+        results,
+        Some(100_000),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+}
+
+#[test]
+fn snapshot_rule_with_an_in_list_over_10000_values_is_an_invalid_rule() {
+    let values: Vec<String> = (0..10_001).map(|n| n.to_string()).collect();
+    let snapshot = format!(
+        r#"{{"users":[{{"id":"u1","attributes":{{"n":5}}}}],"groups":[{{"id":"g1","name":"Big","rule":{{"field":"n","op":"IN","value":[{}]}}}}]}}"#,
+        values.join(",")
+    );
+    let (engine, answer) = load_json(&snapshot, LoadOptions { strict: false });
+    let Some(mut engine) = engine else {
+        panic!("snapshot did not load: {answer}");
+    };
+    let value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+    assert_eq!(value["diagnostics"][0]["code"], "invalid-rule", "{answer}");
+    assert_eq!(
+        value["diagnostics"][0]["path"], "$.groups[0].rule",
+        "{answer}"
+    );
+    let members = engine.answer_json(r#"{"op":"members","group":"g1"}"#);
+    let value: Value = serde_json::from_str(&members).unwrap_or(Value::Null);
+    assert_eq!(value["total"], 0, "{members}");
+}
+
 /// Case names are unique per file, so `file/case` names one case.
 #[test]
 fn case_names_are_unique() {
