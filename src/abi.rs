@@ -39,7 +39,8 @@
 //! * `gg_query` always answers JSON: the answer object, or
 //!   `{"error":{"code","message","path","line","column","expected"},"revision":…}` (SPEC §7).
 //!   A handle that names no engine, or an input range outside every live buffer, is
-//!   `invalid-request`; text that is not UTF-8 is `invalid-json`.
+//!   `invalid-request`; text that is not UTF-8 is `invalid-json`; both carry the engine's
+//!   `revision` when the handle names one.
 //!   Handle `0` names no engine but answers the requests that need none (`parseRule`,
 //!   `formatRule`).
 //! * `gg_engine_new` returns `0` on failure and the error answer is read with `gg_last_answer`.
@@ -78,64 +79,41 @@ struct Buffer {
     len: usize,
 }
 
-impl Buffer {
-    /// The layout the buffer was allocated with: never zero-sized.
-    fn layout(len: usize) -> Option<Layout> {
-        Layout::from_size_align(len.max(1), 1).ok()
-    }
+/// The layout of a buffer of `len` bytes: never zero-sized.
+fn layout(len: usize) -> Option<Layout> {
+    Layout::from_size_align(len.max(1), 1).ok()
 }
 
-/// Everything the exports share: the buffer table, the engine table, the last load answer.
-struct State {
-    // INVARIANT: every entry is a live allocation of `Buffer::layout(len)` made by `alloc_zeroed`,
-    // keyed by its address, and nothing else points into it from Rust between calls.
-    buffers: BTreeMap<usize, Buffer>,
-    engines: BTreeMap<u32, Engine>,
-    next_handle: u32,
-    last_answer: Option<String>,
-}
+/// The table of live buffers, keyed by address.
+// INVARIANT: every entry is a live allocation of `layout(len)` made by `alloc_zeroed`, keyed by
+// its address, and no Rust reference points into it between calls.
+struct Buffers(BTreeMap<usize, Buffer>);
 
-thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
-            buffers: BTreeMap::new(),
-            engines: BTreeMap::new(),
-            next_handle: 1,
-            last_answer: None,
-        })
-    };
-}
-
-fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with_borrow_mut(f)
-}
-
-impl State {
+impl Buffers {
     /// Allocates a zeroed buffer and records it; its address must fit the ABI's 32 bits.
     fn alloc(&mut self, len: usize) -> Option<u32> {
-        let layout = Buffer::layout(len)?;
+        let layout = layout(len)?;
         // SAFETY: `layout` has a non-zero size.
         let ptr = NonNull::new(unsafe { alloc::alloc_zeroed(layout) })?;
         let addr = ptr.as_ptr() as usize;
         let Ok(addr32) = u32::try_from(addr) else {
-            // SAFETY: `ptr` was just allocated with `layout` and is not recorded anywhere.
+            // SAFETY: `ptr` was just allocated with `layout` and is recorded nowhere.
             unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
             return None;
         };
-        self.buffers.insert(addr, Buffer { ptr, len });
+        self.0.insert(addr, Buffer { ptr, len });
         Some(addr32)
     }
 
     /// Frees the buffer that starts at `addr` with length `len`, if there is one.
     fn free(&mut self, addr: usize, len: usize) -> bool {
-        match self.buffers.get(&addr) {
-            Some(buffer) if buffer.len == len => {}
-            _ => return false,
+        if self.0.get(&addr).is_none_or(|buffer| buffer.len != len) {
+            return false;
         }
-        let Some(buffer) = self.buffers.remove(&addr) else {
+        let Some(buffer) = self.0.remove(&addr) else {
             return false;
         };
-        if let Some(layout) = Buffer::layout(buffer.len) {
+        if let Some(layout) = layout(buffer.len) {
             // SAFETY: by the table's invariant the buffer was allocated with this layout, and it
             // has just left the table, so it is freed once.
             unsafe { alloc::dealloc(buffer.ptr.as_ptr(), layout) };
@@ -148,18 +126,23 @@ impl State {
         if len == 0 {
             return Some(&[]);
         }
-        let (&start, buffer) = self.buffers.range(..=addr).next_back()?;
+        let (&start, buffer) = self.0.range(..=addr).next_back()?;
         let offset = addr - start;
         if offset.checked_add(len)? > buffer.len {
             return None;
         }
         // SAFETY: `offset..offset + len` lies inside the live, zero-initialised allocation of
-        // `buffer` (checked above, table invariant), which the host may have written but which no
-        // Rust reference aliases mutably while this shared borrow of the table lives.
+        // `buffer` (checked above; table invariant). The host writes it only between calls, and
+        // the slice lives no longer than this borrow of the table, inside one call.
         Some(unsafe { std::slice::from_raw_parts(buffer.ptr.as_ptr().add(offset), len) })
     }
 
-    /// The UTF-8 text in `addr..addr + len`, or the error answer's error.
+    /// The UTF-8 text in `addr..addr + len`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid-request` when the range is outside every live buffer, `invalid-json` when the
+    /// bytes are not UTF-8.
     fn text(&self, addr: u32, len: u32) -> Result<&str, Error> {
         let bytes = self.bytes(addr as usize, len as usize).ok_or_else(|| {
             Error::new(
@@ -176,31 +159,60 @@ impl State {
         let Some(addr) = self.alloc(text.len()) else {
             return 0;
         };
-        let Some(buffer) = self.buffers.get(&(addr as usize)) else {
+        let Some(buffer) = self.0.get(&(addr as usize)) else {
             return 0;
         };
         // SAFETY: the buffer was just allocated with room for `text.len()` bytes, and `text`
         // lives elsewhere, so the ranges do not overlap.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.ptr.as_ptr(), text.len());
-        }
+        unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.ptr.as_ptr(), text.len()) };
         (u64::from(addr) << 32) | text.len() as u64
     }
+}
 
-    fn add_engine(&mut self, engine: Engine) -> Option<u32> {
-        let handle = self.next_handle;
-        self.next_handle = handle.checked_add(1)?;
-        self.engines.insert(handle, engine);
-        Some(handle)
+/// Everything the exports share.
+struct State {
+    buffers: Buffers,
+    engines: BTreeMap<u32, Engine>,
+    next_handle: u32,
+    last_answer: Option<String>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            buffers: Buffers(BTreeMap::new()),
+            engines: BTreeMap::new(),
+            next_handle: 1,
+            last_answer: None,
+        })
+    };
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with_borrow_mut(f)
+}
+
+/// Loads `ptr..ptr + len` with `flags`: the engine and the load answer, or the error answer.
+fn load(buffers: &Buffers, ptr: u32, len: u32, flags: u32) -> Result<(Engine, String), String> {
+    if flags & !FLAG_STRICT != 0 {
+        let error = Error::new(
+            ErrorCode::InvalidRequest,
+            format!("unknown load flags `{flags}`"),
+        );
+        return Err(api::error_answer_json(&error, None));
+    }
+    let text = buffers
+        .text(ptr, len)
+        .map_err(|error| api::error_answer_json(&error, None))?;
+    let strict = flags & FLAG_STRICT != 0;
+    match api::load_json(text, LoadOptions { strict }) {
+        (Some(engine), answer) => Ok((engine, answer)),
+        (None, answer) => Err(answer),
     }
 }
 
-fn unknown_handle(handle: u32) -> Error {
-    Error::new(
-        ErrorCode::InvalidRequest,
-        format!("handle `{handle}` names no engine"),
-    )
-}
+// The exports below are `no_mangle` symbols; the `gg_` prefix keeps them apart from anything
+// else the module links.
 
 /// This ABI's version.
 #[no_mangle]
@@ -211,14 +223,13 @@ pub extern "C" fn gg_abi_version() -> u32 {
 /// A zeroed buffer of `len` bytes for the host to fill; `0` when out of memory.
 #[no_mangle]
 pub extern "C" fn gg_alloc(len: u32) -> u32 {
-    with_state(|state| state.alloc(len as usize).unwrap_or(0))
+    with_state(|state| state.buffers.alloc(len as usize).unwrap_or(0))
 }
 
 /// Frees a buffer from `gg_alloc` or an answer; `-1` (and nothing happens) for anything else.
 #[no_mangle]
 pub extern "C" fn gg_free(ptr: u32, len: u32) -> i32 {
-    // SAFETY: no raw memory is touched here; the table decides whether `ptr` is a live buffer.
-    if with_state(|state| state.free(ptr as usize, len as usize)) {
+    if with_state(|state| state.buffers.free(ptr as usize, len as usize)) {
         0
     } else {
         -1
@@ -228,42 +239,22 @@ pub extern "C" fn gg_free(ptr: u32, len: u32) -> i32 {
 /// Loads a snapshot; returns its handle, or `0` with the error answer in `gg_last_answer`.
 #[no_mangle]
 pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
-    // SAFETY: the snapshot is read through the buffer table, which checks the range.
-    with_state(|state| {
-        let loaded = if flags & !FLAG_STRICT != 0 {
-            let error = Error::new(
-                ErrorCode::InvalidRequest,
-                format!("unknown load flags `{flags}`"),
-            );
-            Err(api::error_answer_json(&error, None))
-        } else {
-            match state.text(ptr, len) {
-                Ok(text) => {
-                    let strict = flags & FLAG_STRICT != 0;
-                    match api::load_json(text, LoadOptions { strict }) {
-                        (Some(engine), answer) => Ok((engine, answer)),
-                        (None, answer) => Err(answer),
-                    }
-                }
-                Err(error) => Err(api::error_answer_json(&error, None)),
-            }
-        };
-        match loaded {
-            Ok((engine, answer)) => {
-                let handle = state.add_engine(engine);
-                state.last_answer = Some(match handle {
-                    Some(_) => answer,
-                    None => api::error_answer_json(
-                        &Error::new(ErrorCode::LimitExceeded, "engine handles are exhausted"),
-                        None,
-                    ),
-                });
-                handle.unwrap_or(0)
-            }
-            Err(answer) => {
-                state.last_answer = Some(answer);
-                0
-            }
+    with_state(|state| match load(&state.buffers, ptr, len, flags) {
+        Ok((engine, answer)) => {
+            let handle = state.next_handle;
+            let Some(next) = handle.checked_add(1) else {
+                let error = Error::new(ErrorCode::LimitExceeded, "engine handles are exhausted");
+                state.last_answer = Some(api::error_answer_json(&error, None));
+                return 0;
+            };
+            state.next_handle = next;
+            state.engines.insert(handle, engine);
+            state.last_answer = Some(answer);
+            handle
+        }
+        Err(answer) => {
+            state.last_answer = Some(answer);
+            0
         }
     })
 }
@@ -271,56 +262,59 @@ pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
 /// The answer of the last `gg_engine_new`, as a new buffer; `0` before any load.
 #[no_mangle]
 pub extern "C" fn gg_last_answer() -> u64 {
-    with_state(|state| match state.last_answer.take() {
-        Some(answer) => {
-            let packed = state.hand_over(&answer);
-            state.last_answer = Some(answer);
-            packed
-        }
-        None => 0,
+    with_state(|state| {
+        let State {
+            buffers,
+            last_answer,
+            ..
+        } = state;
+        last_answer
+            .as_deref()
+            .map_or(0, |answer| buffers.hand_over(answer))
     })
 }
 
 /// Answers a request; the answer buffer belongs to the host.
 #[no_mangle]
 pub extern "C" fn gg_query(handle: u32, ptr: u32, len: u32) -> u64 {
-    // SAFETY: the request is read through the buffer table, which checks the range.
-    let answer = with_state(|state| {
+    with_state(|state| {
         let State {
             buffers, engines, ..
         } = state;
-        let view = State {
-            buffers: std::mem::take(buffers),
-            engines: BTreeMap::new(),
-            next_handle: 0,
-            last_answer: None,
-        };
-        let answer = match view.text(ptr, len) {
-            Err(error) => api::error_answer_json(&error, None),
-            Ok(text) if handle == 0 => api::answer_without_engine_json(text),
-            Ok(text) => match engines.get_mut(&handle) {
-                Some(engine) => engine.answer_json(text),
-                None => api::error_answer_json(&unknown_handle(handle), None),
+        let text = buffers.text(ptr, len);
+        let answer = match (handle, engines.get_mut(&handle)) {
+            (0, _) => match text {
+                Ok(text) => api::answer_without_engine_json(text),
+                Err(error) => api::error_answer_json(&error, None),
+            },
+            (_, None) => api::error_answer_json(&unknown_handle(handle), None),
+            (_, Some(engine)) => match text {
+                Ok(text) => engine.answer_json(text),
+                Err(error) => api::error_answer_json(&error, engine.revision()),
             },
         };
-        let State {
-            buffers: taken, ..
-        } = view;
-        *buffers = taken;
-        answer
-    });
-    with_state(|state| state.hand_over(&answer))
+        buffers.hand_over(&answer)
+    })
+}
+
+fn unknown_handle(handle: u32) -> Error {
+    Error::new(
+        ErrorCode::InvalidRequest,
+        format!("handle `{handle}` names no engine"),
+    )
 }
 
 /// The fast access check: a `Decision` code, or `-3`/`-4` for a careless host.
 #[no_mangle]
 pub extern "C" fn gg_check(handle: u32, uptr: u32, ulen: u32, pptr: u32, plen: u32) -> i32 {
-    // SAFETY: both strings are read through the buffer table, which checks the ranges.
     with_state(|state| {
         let Some(engine) = state.engines.get(&handle) else {
             return CHECK_BAD_HANDLE;
         };
-        match (state.text(uptr, ulen), state.text(pptr, plen)) {
+        match (
+            state.buffers.text(uptr, ulen),
+            state.buffers.text(pptr, plen),
+        ) {
             (Ok(user), Ok(product)) => engine.check(user, product) as i32,
             _ => CHECK_BAD_INPUT,
         }
