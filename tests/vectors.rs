@@ -63,6 +63,7 @@ const FILES: &[(&str, &str)] = load![
     "strict_member_of_cycle",
     "strict_warnings",
     "time",
+    "values",
 ];
 
 /// The native core behind the vector runner.
