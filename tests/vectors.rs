@@ -10,6 +10,9 @@
 //! Every file runs through the JSON path (`load_json`, `Engine::answer_json`), exactly as the
 //! wasm and Node runners do, and is matched with `groupgate::vectors`.
 //! `VECTORS=substr` keeps only the cases whose full name (`file/case`) contains `substr`.
+//! Beyond the subset match, every answer must be canonical JSON (sorted keys, whole numbers
+//! without a fraction), and a few limits whose inputs would not fit a readable vector file are
+//! checked directly at the end of this file.
 
 use groupgate::vectors::{run_file, Backend};
 use groupgate::{load_json, Engine, LoadOptions};
@@ -272,6 +275,27 @@ fn check_batch_over_100000_checks_fails_with_limit_exceeded() {
         "{}",
         &answer[..answer.len().min(300)]
     );
+}
+
+/// A subset match cannot see a key that must be absent: batch results carry no `revision`.
+#[test]
+fn check_batch_results_carry_no_revision() {
+    let snapshot = r#"{"revision":"r1","users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#;
+    let (engine, answer) = load_json(snapshot, LoadOptions { strict: false });
+    let Some(mut engine) = engine else {
+        panic!("snapshot did not load: {answer}");
+    };
+    let answer = engine.answer_json(
+        r#"{"op":"checkBatch","checks":[{"user":"u1","product":"p1"},{"user":"u2","product":"p1"}]}"#,
+    );
+    let value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+    assert_eq!(value["revision"], "r1", "{answer}");
+    let results = value["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 2, "{answer}");
+    for result in &results {
+        assert!(result.get("revision").is_none(), "{answer}");
+        assert!(result.get("allowed").is_some(), "{answer}");
+    }
 }
 
 #[test]
