@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::demo;
 use crate::native::NativeBackend;
+use crate::wasm::WasmBackend;
 
 /// The usage text of `groupgate --help`.
 pub const USAGE: &str = "\
@@ -32,6 +33,8 @@ Usage:
 
 Options:
   --native    run the core compiled natively instead of the WebAssembly module
+              (by default the module $GROUPGATE_WASM, else target/wasm/groupgate.wasm
+              as built by `make wasm-abi`, runs in wasmtime)
   --strict    refuse a snapshot with error-severity diagnostics
   -h, --help  show this text
   -V, --version
@@ -90,7 +93,15 @@ pub fn run(
         "vectors" => Vectors::parse(rest).map(|v| v.run(stdout, stderr)),
         "gen" => Gen::parse(rest).map(|g| g.run(stdout, stderr)),
         "demo" => parse_demo(rest).map(|native| {
-            let mut backend = choose_backend(native, stderr);
+            // The tour is about the answers, which are the same on every engine: without the
+            // module it runs natively rather than not at all.
+            let mut backend = choose_backend(native).unwrap_or_else(|_| {
+                let _ = writeln!(
+                    stderr,
+                    "groupgate: the WebAssembly module is not built; touring with the native core"
+                );
+                Box::new(NativeBackend::new())
+            });
             demo::run(backend.as_mut(), stdout, stderr)
         }),
         other => {
@@ -110,21 +121,20 @@ pub fn run(
     }
 }
 
-/// The engine to run: the native core with `--native`, else the WebAssembly module.
+/// The engine to run: the native core with `--native`, else the WebAssembly module in
+/// wasmtime.
 ///
-/// The WebAssembly backend is not built into this command yet, so the default falls back to
-/// the native core and says so on standard error.
-/// Once `crate::wasm::WasmBackend` exists, the fallback line becomes
-/// `Box::new(crate::wasm::WasmBackend::new())`.
-pub fn choose_backend(native: bool, stderr: &mut dyn Write) -> Box<dyn Backend> {
+/// # Errors
+///
+/// When the WebAssembly module cannot be found or started: says how to build it.
+pub fn choose_backend(native: bool) -> Result<Box<dyn Backend>, String> {
     if native {
-        return Box::new(NativeBackend::new());
+        return Ok(Box::new(NativeBackend::new()));
     }
-    let _ = writeln!(
-        stderr,
-        "groupgate: the WebAssembly backend is not built in; running the native core"
-    );
-    Box::new(NativeBackend::new())
+    let wasm = WasmBackend::new().map_err(|e| {
+        format!("cannot start the WebAssembly module: {e}\nBuild it with `make wasm-abi`, or pass `--native`.")
+    })?;
+    Ok(Box::new(wasm))
 }
 
 /// Splits `--name=value` into its two halves, and takes the value of `--name value` from `rest`.
@@ -183,7 +193,13 @@ impl Query {
                 return 2;
             }
         };
-        let mut backend = choose_backend(self.native, stderr);
+        let mut backend = match choose_backend(self.native) {
+            Ok(backend) => backend,
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: {message}");
+                return 2;
+            }
+        };
         let load_answer = backend.load(&text, self.strict);
         let loaded: Option<Value> = serde_json::from_str(&load_answer).ok();
         if loaded
@@ -305,7 +321,13 @@ impl Vectors {
             }
         };
         let filter = std::env::var("VECTORS").ok().filter(|f| !f.is_empty());
-        let mut backend = choose_backend(self.native, stderr);
+        let mut backend = match choose_backend(self.native) {
+            Ok(backend) => backend,
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: {message}");
+                return 2;
+            }
+        };
         let (mut passed, mut failed) = (0usize, 0usize);
         for path in files {
             let name = path

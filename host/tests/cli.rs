@@ -331,3 +331,65 @@ fn misuse_prints_usage_and_exits_2() {
         assert!(!stderr(&output).is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn without_the_module_the_default_engine_is_refused_and_native_suggested() {
+    let dir = scratch("no-module");
+    write(
+        &dir.join("one.json"),
+        &json!({"snapshot": tiny_tenant(), "cases": []}).to_string(),
+    );
+    let missing = dir.join("groupgate.wasm");
+    let env = [("GROUPGATE_WASM", path_str(&missing))];
+    for args in [
+        &["query", "--snapshot", SAMPLE][..],
+        &["vectors", path_str(&dir)][..],
+    ] {
+        let output = groupgate_with(args, "", &env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty());
+        assert!(stderr(&output).contains("--native"), "{}", stderr(&output));
+    }
+    // The tour does not depend on the engine: it falls back to the native core.
+    let demo = groupgate_with(&["demo"], "", &env);
+    assert_eq!(demo.status.code(), Some(0), "{}", stderr(&demo));
+    assert!(stderr(&demo).contains("native"));
+    assert!(stdout(&demo).contains("Sophie Martin"));
+}
+
+#[test]
+fn the_module_in_wasmtime_answers_byte_for_byte_as_the_native_core() {
+    let module = match groupgate_host::wasm::locate_module() {
+        Ok(module) => module,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let env = [("GROUPGATE_WASM", path_str(&module))];
+    let input = concat!(
+        r#"{"op":"userAccess","user":"u-sophie"}"#,
+        "\n",
+        r#"{"op":"members","group":"g-paris-managers"}"#,
+        "\n",
+        r#"{"op":"explain","user":"u-elodie","group":"g-paris-managers"}"#,
+        "\n",
+        r#"{"op":"whoCanAccess","product":"p-pagerduty","pageSize":1000}"#,
+        "\n",
+        r#"{"op":"homepage","user":"u-priya"}"#,
+        "\n",
+        r#"{"op":"check","user":"nobody","product":"p-github"}"#,
+        "\n",
+        "{\"op\":\n",
+    );
+    let native = groupgate(&["query", "--snapshot", SAMPLE, "--native"], input);
+    let wasm = groupgate_with(&["query", "--snapshot", SAMPLE], input, &env);
+    assert_eq!(wasm.status.code(), Some(0), "{}", stderr(&wasm));
+    assert_eq!(stdout(&native).lines().count(), 7);
+    assert_eq!(stdout(&wasm), stdout(&native));
+
+    let demo_native = groupgate(&["demo", "--native"], "");
+    let demo_wasm = groupgate_with(&["demo"], "", &env);
+    assert_eq!(demo_wasm.status.code(), Some(0), "{}", stderr(&demo_wasm));
+    assert_eq!(stdout(&demo_wasm), stdout(&demo_native));
+}
