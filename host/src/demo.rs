@@ -139,15 +139,17 @@ impl Tour<'_> {
             .iter()
             .filter(|d| text(d, "severity") == "error")
             .count();
+        let loaded = match (diagnostics.len(), errors) {
+            (0, _) => "loaded without diagnostics".to_owned(),
+            (n, e) => format!("loaded with {n} diagnostics, {e} of them errors"),
+        };
         say!(
             self,
-            "{} users, {} groups, {} roles, {} products; loaded with {} error and {} warning diagnostics.",
+            "{} users, {} groups, {} roles, {} products; {loaded}.",
             list(tenant, "users").len(),
             list(tenant, "groups").len(),
             list(tenant, "roles").len(),
             list(tenant, "products").len(),
-            errors,
-            diagnostics.len() - errors
         );
         for diagnostic in diagnostics.iter().take(3) {
             say!(
