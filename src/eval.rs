@@ -287,13 +287,14 @@ impl Attributes {
 
     /// The columns a field reads, in priority order (SPEC §4.1).
     fn resolve(&self, field: &str) -> Vec<&Column> {
-        let lowered = lower(field);
-        match lowered.as_str() {
+        // Only these exact spellings read the user record; `NAME` reads the attributes.
+        match field {
             "id" => return vec![&self.id],
             "name" => return vec![&self.name],
-            "orgrole" => return vec![&self.org_role],
+            "orgRole" => return vec![&self.org_role],
             _ => {}
         }
+        let lowered = lower(field);
         let mut out = self.spellings(field, &lowered);
         if lowered == "job" {
             out.extend(self.spellings("jobTitle", "jobtitle"));
@@ -704,6 +705,7 @@ mod tests {
             &["a", "b", "c"],
         );
         check(&p, "name = 'B' OR id = c OR orgRole = owner", &["b", "c"]);
+        check(&p, "NAME = b OR ID = c", &[]);
     }
 
     #[test]

@@ -34,6 +34,14 @@ fn valid_module(dir: &Directory, module: &str, perms: &[String]) -> bool {
     required.is_none_or(|p| perms.binary_search(p).is_ok())
 }
 
+/// Published dashboards agree when they are the same JSON, numbers compared by value.
+fn same_dashboard(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => crate::json::same(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
 /// Resolves where user `u` lands.
 pub fn resolve(dir: &Directory, u: u32) -> Homepage<'_> {
     let Some(user) = dir.snap.users.get(u as usize) else {
@@ -76,9 +84,9 @@ pub fn resolve(dir: &Directory, u: u32) -> Homepage<'_> {
                 .collect();
             let first = candidates.first().copied();
             let agree = first.is_some_and(|f| {
-                candidates
-                    .iter()
-                    .all(|&g| module_of(g) == module_of(f) && dashboard_of(g) == dashboard_of(f))
+                candidates.iter().all(|&g| {
+                    module_of(g) == module_of(f) && same_dashboard(dashboard_of(g), dashboard_of(f))
+                })
             });
             if agree {
                 first
