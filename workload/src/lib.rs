@@ -1258,28 +1258,39 @@ fn build_groups(size: Size, seed: u64, titles: &[String]) -> (Vec<Group>, (u32, 
 }
 
 fn random_rule(rng: &mut SplitMix64, titles: &[String]) -> Rule {
+    // Rules read like an admin's: a selective anchor (a department, a place, a kind of job),
+    // maybe a status or exclusion filter, and one `any` section of two selective conditions.
+    // Two conditions make the `any` section alone.
     let count = rng.range(2, 4);
-    let mut conditions: Vec<Condition> =
-        (0..count).map(|_| random_condition(rng, titles)).collect();
-    let any = conditions.split_off(count - 2);
+    let mut all = Vec::with_capacity(2);
+    if count >= 3 {
+        all.push(selective_condition(rng, titles));
+    }
+    if count == 4 {
+        all.push(filter_condition(rng));
+    }
+    let any = vec![
+        selective_condition(rng, titles),
+        selective_condition(rng, titles),
+    ];
     Rule {
-        all: conditions,
+        all,
         any,
         as_text: rng.chance(500),
     }
 }
 
-fn random_condition(rng: &mut SplitMix64, titles: &[String]) -> Condition {
+/// A condition that holds for a few percent of users.
+fn selective_condition(rng: &mut SplitMix64, titles: &[String]) -> Condition {
     let one = |value: &str| vec![value.to_string()];
-    match rng.below(8) {
+    match rng.below(7) {
         0 => Condition {
             field: "department",
             op: "=",
             values: one(rng.pick_str(&DEPARTMENTS)),
         },
         1 => {
-            let count = rng.range(2, 3);
-            let values = (0..count)
+            let values = (0..2)
                 .map(|_| rng.pick_str(&DEPARTMENTS).to_string())
                 .collect();
             Condition {
@@ -1288,13 +1299,8 @@ fn random_condition(rng: &mut SplitMix64, titles: &[String]) -> Condition {
                 values,
             }
         }
-        2 => Condition {
-            field: "department",
-            op: "!=",
-            values: one(rng.pick_str(&DEPARTMENTS)),
-        },
-        3 => {
-            let count = rng.range(2, 4);
+        2 => {
+            let count = rng.range(2, 3);
             let values = (0..count)
                 .map(|_| rng.pick_str(&LOCATIONS).to_string())
                 .collect();
@@ -1304,7 +1310,7 @@ fn random_condition(rng: &mut SplitMix64, titles: &[String]) -> Condition {
                 values,
             }
         }
-        4 => {
+        3 => {
             // Lower case on purpose: text compares case-insensitively.
             let location = rng.pick_str(&LOCATIONS).to_lowercase();
             Condition {
@@ -1313,46 +1319,49 @@ fn random_condition(rng: &mut SplitMix64, titles: &[String]) -> Condition {
                 values: vec![location],
             }
         }
-        5 => {
-            let prefix: String = rng.pick_str(&LOCATIONS).chars().take(2).collect();
+        4 => {
+            let prefix: String = rng.pick_str(&LOCATIONS).chars().take(3).collect();
             Condition {
                 field: "location",
                 op: "STARTS WITH",
                 values: vec![prefix],
             }
         }
-        6 => {
-            if rng.chance(500) {
-                Condition {
-                    field: "status",
-                    op: "=",
-                    values: one("Active"),
-                }
-            } else {
-                Condition {
-                    field: "status",
-                    op: "!=",
-                    values: one("inactive"),
-                }
+        5 => {
+            let word = rng.pick_str(&["Manager", "Director", "VP", "data engineer", "Sales Lead"]);
+            Condition {
+                field: "jobTitle",
+                op: "LIKE",
+                values: one(word),
             }
         }
-        _ => {
-            if rng.chance(500) {
-                let word = rng.pick_str(&["Manager", "Director", "VP", "engineer", "Lead"]);
-                Condition {
-                    field: "jobTitle",
-                    op: "LIKE",
-                    values: one(word),
-                }
-            } else {
-                let title = rng.pick(titles);
-                Condition {
-                    field: "jobTitle",
-                    op: "=",
-                    values: one(title),
-                }
-            }
-        }
+        _ => Condition {
+            field: "jobTitle",
+            op: "=",
+            values: one(rng.pick(titles).as_str()),
+        },
+    }
+}
+
+/// A condition that holds for most users: a status filter or an exclusion.
+fn filter_condition(rng: &mut SplitMix64) -> Condition {
+    let one = |value: &str| vec![value.to_string()];
+    match rng.below(3) {
+        0 => Condition {
+            field: "status",
+            op: "=",
+            values: one("Active"),
+        },
+        1 => Condition {
+            field: "status",
+            op: "!=",
+            values: one("inactive"),
+        },
+        _ => Condition {
+            field: "department",
+            op: "!=",
+            values: one(rng.pick_str(&DEPARTMENTS)),
+        },
     }
 }
 
