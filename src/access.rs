@@ -49,7 +49,7 @@ pub fn membership(dir: &Directory, g: u32, u: u32) -> Membership {
     };
     Membership {
         manual: state.manual.binary_search(&u).is_ok(),
-        dynamic: state.dynamic.binary_search(&u).is_ok(),
+        dynamic: state.dynamic.contains(u),
         via: state
             .include
             .iter()
@@ -65,11 +65,8 @@ pub fn is_active(dir: &Directory, g: u32) -> bool {
 
 /// The active groups `u` is a member of.
 pub fn active_groups(dir: &Directory, u: u32) -> impl Iterator<Item = u32> + '_ {
-    dir.user_groups
-        .get(u as usize)
+    dir.groups_of(u)
         .into_iter()
-        .flatten()
-        .copied()
         .filter(move |&g| is_active(dir, g))
 }
 
@@ -127,9 +124,9 @@ pub fn decide(dir: &Directory, u: u32, p: u32) -> Decision {
         return bypass;
     }
     if dir
-        .user_products
-        .get(u as usize)
-        .is_some_and(|list| list.binary_search(&p).is_ok())
+        .product_users
+        .get(p as usize)
+        .is_some_and(|users| users.contains(u))
     {
         Decision::Group
     } else {
@@ -139,12 +136,12 @@ pub fn decide(dir: &Directory, u: u32, p: u32) -> Decision {
 
 /// The active groups of `u` that carry `p`.
 pub fn granting_groups(dir: &Directory, u: u32, p: u32) -> Vec<u32> {
-    active_groups(dir, u)
-        .filter(|&g| {
-            dir.group_state
-                .get(g as usize)
-                .is_some_and(|s| s.products.binary_search(&p).is_ok())
-        })
+    dir.product_groups
+        .get(p as usize)
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|&g| dir.is_member(g, u))
         .collect()
 }
 
@@ -154,10 +151,13 @@ pub fn products(dir: &Directory, u: u32) -> Vec<(u32, Decision, Vec<u32>)> {
         let n = u32::try_from(dir.snap.products.len()).unwrap_or(0);
         return (0..n).map(|p| (p, bypass, Vec::new())).collect();
     }
-    dir.user_products
-        .get(u as usize)
-        .into_iter()
-        .flatten()
-        .map(|&p| (p, Decision::Group, granting_groups(dir, u, p)))
+    let n = u32::try_from(dir.product_users.len()).unwrap_or(0);
+    (0..n)
+        .filter(|&p| {
+            dir.product_users
+                .get(p as usize)
+                .is_some_and(|users| users.contains(u))
+        })
+        .map(|p| (p, Decision::Group, granting_groups(dir, u, p)))
         .collect()
 }

@@ -384,11 +384,9 @@ impl Engine {
         let u = self.user(user, "$.user")?;
         let dir = &self.dir;
         let groups: Vec<Value> = dir
-            .user_groups
-            .get(u as usize)
+            .groups_of(u)
             .into_iter()
-            .flatten()
-            .map(|&g| {
+            .map(|g| {
                 let (types, via) = self.membership_json(&access::membership(dir, g, u));
                 json!({ "group": self.group_id(g), "types": types, "via": via, "isActive": access::is_active(dir, g) })
             })
@@ -462,35 +460,47 @@ impl Engine {
             }
         }
         let g = self.group(&group, "$.group")?;
-        let state = self.dir.group_state.get(g as usize);
+        let Some(state) = self.dir.group_state.get(g as usize) else {
+            return Ok(json!({ "total": 0, "members": [] }));
+        };
         let needle = search.as_deref().map(fold);
-        let mut rows: Vec<(u32, Membership)> = state
-            .map(|s| s.members.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&u| {
-                needle
+        let keep = |u: u32| -> bool {
+            state.members.contains(u)
+                && needle
                     .as_deref()
                     .is_none_or(|n| self.user_matches_search(u, n))
-            })
-            .map(|&u| (u, access::membership(&self.dir, g, u)))
-            .filter(|(_, m)| match kind.as_deref() {
-                Some("manual") => m.manual,
-                Some("dynamic") => m.dynamic,
-                Some("group") => !m.via.is_empty(),
-                _ => true,
-            })
-            .collect();
-        rows.sort_unstable_by_key(|(u, _)| {
-            self.name_rank.get(*u as usize).copied().unwrap_or(u32::MAX)
-        });
-        let total = rows.len();
-        let members: Vec<Value> = page_of(rows, page, page_size)
+                && match kind.as_deref() {
+                    Some("manual") => state.manual.binary_search(&u).is_ok(),
+                    Some("dynamic") => state.dynamic.contains(u),
+                    Some("group") => !access::membership(&self.dir, g, u).via.is_empty(),
+                    _ => true,
+                }
+        };
+        // Walk users in the order people see them and keep the members: the page costs what
+        // the walk costs, and types and via are computed for the rows shown only.
+        let skip = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let take = usize::try_from(page_size).unwrap_or(usize::MAX);
+        let mut total = 0usize;
+        let mut rows = Vec::new();
+        for &u in &self.dir.by_name {
+            if !keep(u) {
+                continue;
+            }
+            if total >= skip && rows.len() < take {
+                rows.push(u);
+            }
+            total += 1;
+        }
+        let members: Vec<Value> = rows
             .into_iter()
-            .map(|(u, m)| {
+            .map(|u| {
+                let m = access::membership(&self.dir, g, u);
                 let added = state
+                    .added_at
+                    .binary_search_by_key(&u, |e| e.0)
+                    .ok()
                     .filter(|_| m.manual)
-                    .and_then(|s| s.added_at.binary_search_by_key(&u, |e| e.0).ok().and_then(|i| s.added_at.get(i)))
+                    .and_then(|i| state.added_at.get(i))
                     .map_or(Value::Null, |e| Value::String(e.1.clone()));
                 let (types, via) = self.membership_json(&m);
                 json!({ "user": self.user_id(u), "name": self.user_name(u), "types": types, "via": via, "addedAt": added })

@@ -7,46 +7,16 @@
 //! INVARIANT: after [`Directory::compile`], every index stored here is in range of the
 //! table it points into, and every member list is sorted and free of duplicates.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use crate::eval::{matching_users, Attributes, Bits, Context};
+use crate::eval::{matching_users, Attributes, Bits, Context, MemberSet};
+use crate::hash::FxMap;
 use crate::json::{path_index, path_key};
 use crate::rules::{Op, Operand};
 use crate::snapshot::{Diagnostic, Findings, Group, RuleState, Severity, Snapshot};
 use crate::text::lower;
 use crate::time::parse_rfc3339;
 
-/// A fast, deterministic hasher for id lookups (FxHash). Ids come from the host's own
-/// snapshot, so resistance to crafted collisions is not worth SipHash's cost here.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// Id → index.
-pub type IdMap = HashMap<String, u32, BuildHasherDefault<FxHasher>>;
+pub type IdMap = FxMap<String, u32>;
 
 fn index_of<'a>(ids: impl Iterator<Item = &'a String>) -> IdMap {
     let mut map = IdMap::default();
@@ -67,8 +37,8 @@ pub struct GroupState {
     pub manual: Vec<u32>,
     /// The earliest `addedAt` given for a user, as written.
     pub added_at: Vec<(u32, String)>,
-    pub dynamic: Vec<u32>,
-    pub members: Vec<u32>,
+    pub dynamic: MemberSet,
+    pub members: MemberSet,
     /// The rule holds a `MEMBER OF` on a dependency cycle and matches nobody.
     pub rule_on_cycle: bool,
 }
@@ -86,13 +56,15 @@ pub struct Directory {
     /// User indices in the order people see lists: by name, then id.
     pub by_name: Vec<u32>,
     pub group_state: Vec<GroupState>,
-    /// Per user, the groups it is a member of (ascending, so by id).
-    pub user_groups: Vec<Vec<u32>>,
-    /// Per user, the products some active group of theirs carries (ascending).
-    pub user_products: Vec<Vec<u32>>,
+    /// Per user, the groups with a sparse member list that hold it (ascending).
+    pub user_sparse_groups: Vec<Vec<u32>>,
+    /// The groups whose members are a bitset (ascending): tested one by one.
+    pub dense_groups: Vec<u32>,
     pub user_roles: Vec<Vec<u32>>,
     /// Per product, the active groups that carry it (ascending).
     pub product_groups: Vec<Vec<u32>>,
+    /// Per product, the users some active group of theirs gives it to.
+    pub product_users: Vec<Bits>,
 }
 
 fn sorted_unique(mut v: Vec<u32>) -> Vec<u32> {
@@ -216,6 +188,10 @@ impl Directory {
         }
 
         let attributes = Attributes::build(&snap.users);
+        for user in &mut snap.users {
+            // The columns hold every attribute now; keep one copy only.
+            user.attributes = Vec::new();
+        }
         compute_membership(
             &snap,
             &users,
@@ -226,32 +202,32 @@ impl Directory {
         );
 
         let n_users = snap.users.len();
-        let mut user_groups: Vec<Vec<u32>> = vec![Vec::new(); n_users];
-        let mut user_products: Vec<Vec<u32>> = vec![Vec::new(); n_users];
+        let mut user_sparse_groups: Vec<Vec<u32>> = vec![Vec::new(); n_users];
+        let mut dense_groups = Vec::new();
         let mut product_groups: Vec<Vec<u32>> = vec![Vec::new(); snap.products.len()];
+        let mut product_users: Vec<Bits> = vec![Bits::empty(n_users); snap.products.len()];
         for (g, (group, gs)) in snap.groups.iter().zip(&state).enumerate() {
             let g = u32::try_from(g).unwrap_or(u32::MAX);
-            for &u in &gs.members {
-                if let Some(list) = user_groups.get_mut(u as usize) {
-                    list.push(g);
+            match &gs.members {
+                MemberSet::Sparse(list) => {
+                    for &u in list {
+                        if let Some(groups_of) = user_sparse_groups.get_mut(u as usize) {
+                            groups_of.push(g);
+                        }
+                    }
                 }
+                MemberSet::Dense { .. } => dense_groups.push(g),
             }
-            if group.is_active && !gs.products.is_empty() {
+            if group.is_active {
                 for &p in &gs.products {
                     if let Some(list) = product_groups.get_mut(p as usize) {
                         list.push(g);
                     }
-                }
-                for &u in &gs.members {
-                    if let Some(list) = user_products.get_mut(u as usize) {
-                        list.extend_from_slice(&gs.products);
+                    if let Some(bits) = product_users.get_mut(p as usize) {
+                        gs.members.or_into(bits);
                     }
                 }
             }
-        }
-        for list in &mut user_products {
-            list.sort_unstable();
-            list.dedup();
         }
 
         let mut by_name: Vec<u32> = (0..u32::try_from(n_users).unwrap_or(u32::MAX)).collect();
@@ -284,10 +260,11 @@ impl Directory {
             attributes,
             by_name,
             group_state: state,
-            user_groups,
-            user_products,
+            user_sparse_groups,
+            dense_groups,
             user_roles,
             product_groups,
+            product_users,
         }
     }
 
@@ -303,7 +280,24 @@ impl Directory {
     pub fn is_member(&self, g: u32, u: u32) -> bool {
         self.group_state
             .get(g as usize)
-            .is_some_and(|s| s.members.binary_search(&u).is_ok())
+            .is_some_and(|s| s.members.contains(u))
+    }
+
+    /// The groups user `u` is a member of, ascending (so by id).
+    pub fn groups_of(&self, u: u32) -> Vec<u32> {
+        let sparse = self
+            .user_sparse_groups
+            .get(u as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let dense = self
+            .dense_groups
+            .iter()
+            .copied()
+            .filter(|&g| self.is_member(g, u));
+        let mut out: Vec<u32> = sparse.iter().copied().chain(dense).collect();
+        out.sort_unstable();
+        out
     }
 
     /// The rule-evaluation context over the computed membership.
@@ -312,7 +306,7 @@ impl Directory {
         let group_members = |id: &str| {
             self.group_index(id)
                 .and_then(|g| self.group_state.get(g as usize))
-                .map(|s| Bits::from_sorted(self.snap.users.len(), &s.members))
+                .map(|s| s.members.to_bits(self.snap.users.len()))
         };
         let is_member =
             |id: &str, u: u32| self.group_index(id).is_some_and(|g| self.is_member(g, u));
@@ -380,7 +374,7 @@ fn resolve_group(
     }
 
     // Manual members and their time windows (SPEC §3.1).
-    let mut earliest: HashMap<u32, (i128, String)> = HashMap::new();
+    let mut earliest: FxMap<u32, (i128, String)> = FxMap::default();
     let mut manual = Vec::new();
     for (j, entry) in group.members.iter().enumerate() {
         let (order, path) = group.place.at("members", Some(j));
@@ -693,21 +687,24 @@ fn compute_membership(
     let user_index = |id: &str| users.get(id).copied();
     let active = |g: u32| snap.groups.get(g as usize).is_some_and(|x| x.is_active);
     for (c, component) in comps.iter().enumerate() {
+        // One bitset per group of the component while its members are gathered.
+        let mut acc: Vec<Bits> = Vec::with_capacity(component.len());
         for &g in component {
             let gi = g as usize;
+            let mut bits = Bits::empty(n_users);
             let dynamic = match (snap.groups.get(gi).map(|x| &x.rule), state.get(gi)) {
                 (Some(RuleState::Valid(rule)), Some(s)) if !s.rule_on_cycle => {
                     let members_of = |id: &str| {
                         groups
                             .get(id)
                             .and_then(|&t| state.get(t as usize))
-                            .map(|s| Bits::from_sorted(n_users, &s.members))
+                            .map(|s| s.members.to_bits(n_users))
                     };
                     let is_member = |id: &str, u: u32| {
                         groups
                             .get(id)
                             .and_then(|&t| state.get(t as usize))
-                            .is_some_and(|s| s.members.binary_search(&u).is_ok())
+                            .is_some_and(|s| s.members.contains(u))
                     };
                     let cx = Context {
                         attributes,
@@ -715,62 +712,72 @@ fn compute_membership(
                         group_members: &members_of,
                         is_member: &is_member,
                     };
-                    matching_users(rule, &cx).to_sorted()
+                    let dynamic = matching_users(rule, &cx);
+                    bits.or_with(&dynamic);
+                    MemberSet::from_bits(dynamic)
                 }
-                _ => Vec::new(),
+                _ => MemberSet::default(),
             };
-            let Some(s) = state.get(gi) else { continue };
-            let mut members = union(&s.manual, &dynamic);
+            let Some(s) = state.get(gi) else {
+                acc.push(bits);
+                continue;
+            };
+            for &u in &s.manual {
+                bits.insert(u);
+            }
             for &inc in &s.include {
                 if active(inc) && comp_of.get(inc as usize) != Some(&c) {
                     if let Some(src) = state.get(inc as usize) {
-                        members = union(&members, &src.members);
+                        src.members.or_into(&mut bits);
                     }
                 }
             }
+            acc.push(bits);
             if let Some(s) = state.get_mut(gi) {
                 s.dynamic = dynamic;
-                s.members = members;
             }
         }
         // Within a component, pass members around until nothing changes (least fixpoint).
-        let mut changed = component.len() > 1
+        let looped = component.len() > 1
             || component.first().is_some_and(|&g| {
                 include_edges
                     .get(g as usize)
                     .is_some_and(|e| e.contains(&g))
             });
+        let mut changed = looped;
         while changed {
             changed = false;
-            for &g in component {
-                let gi = g as usize;
-                let sources: Vec<u32> = state
-                    .get(gi)
+            for (k, &g) in component.iter().enumerate() {
+                let sources: Vec<usize> = state
+                    .get(g as usize)
                     .map(|s| {
                         s.include
                             .iter()
-                            .copied()
-                            .filter(|&i| active(i) && comp_of.get(i as usize) == Some(&c) && i != g)
+                            .filter(|&&i| active(i) && i != g)
+                            .filter_map(|i| component.iter().position(|x| x == i))
                             .collect()
                     })
                     .unwrap_or_default();
                 for src in sources {
-                    let incoming = state
-                        .get(src as usize)
-                        .map(|s| s.members.clone())
-                        .unwrap_or_default();
-                    if let Some(s) = state.get_mut(gi) {
-                        let merged = union(&s.members, &incoming);
-                        if merged.len() != s.members.len() {
-                            s.members = merged;
+                    let Some(incoming) = acc.get(src).cloned() else {
+                        continue;
+                    };
+                    if let Some(mine) = acc.get_mut(k) {
+                        let before = mine.count();
+                        mine.or_with(&incoming);
+                        if mine.count() != before {
                             changed = true;
                         }
                     }
                 }
             }
         }
+        for (&g, bits) in component.iter().zip(acc) {
+            if let Some(s) = state.get_mut(g as usize) {
+                s.members = MemberSet::from_bits(bits);
+            }
+        }
     }
-    let _ = (path_index, n_users);
 }
 
 #[cfg(test)]

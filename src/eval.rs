@@ -6,7 +6,7 @@
 //! value and then spread over the column, so a rule over 100,000 users costs a few passes
 //! over small integer arrays rather than 100,000 string comparisons.
 
-use std::collections::HashMap;
+use crate::hash::FxMap;
 
 use serde_json::Value;
 
@@ -90,6 +90,10 @@ impl Bits {
         self.trim();
     }
 
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     pub fn count(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -110,6 +114,81 @@ impl Bits {
             }
         }
         out
+    }
+}
+
+/// A group's members: a sorted list when few, a bitset when many (over 1 user in 32),
+/// so that neither a 3-person team nor an all-company group costs more than it must.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberSet {
+    Sparse(Vec<u32>),
+    Dense { bits: Bits, count: usize },
+}
+
+impl Default for MemberSet {
+    fn default() -> MemberSet {
+        MemberSet::Sparse(Vec::new())
+    }
+}
+
+impl MemberSet {
+    pub fn from_bits(bits: Bits) -> MemberSet {
+        let count = bits.count();
+        if count.saturating_mul(32) >= bits.len && count > 0 {
+            MemberSet::Dense { bits, count }
+        } else {
+            MemberSet::Sparse(bits.to_sorted())
+        }
+    }
+
+    pub fn contains(&self, u: u32) -> bool {
+        match self {
+            MemberSet::Sparse(list) => list.binary_search(&u).is_ok(),
+            MemberSet::Dense { bits, .. } => bits.contains(u),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            MemberSet::Sparse(list) => list.len(),
+            MemberSet::Dense { count, .. } => *count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_dense(&self) -> bool {
+        matches!(self, MemberSet::Dense { .. })
+    }
+
+    /// Adds every member to `acc`.
+    pub fn or_into(&self, acc: &mut Bits) {
+        match self {
+            MemberSet::Sparse(list) => {
+                for &u in list {
+                    acc.insert(u);
+                }
+            }
+            MemberSet::Dense { bits, .. } => acc.or_with(bits),
+        }
+    }
+
+    /// The members as a bitset over `len` users.
+    pub fn to_bits(&self, len: usize) -> std::borrow::Cow<'_, Bits> {
+        match self {
+            MemberSet::Sparse(list) => std::borrow::Cow::Owned(Bits::from_sorted(len, list)),
+            MemberSet::Dense { bits, .. } => std::borrow::Cow::Borrowed(bits),
+        }
+    }
+
+    /// The members, ascending.
+    pub fn to_sorted(&self) -> Vec<u32> {
+        match self {
+            MemberSet::Sparse(list) => list.clone(),
+            MemberSet::Dense { bits, .. } => bits.to_sorted(),
+        }
     }
 }
 
@@ -179,6 +258,9 @@ struct Column {
     values: Vec<AttrValue>,
     /// Per user, an index into `values`, or [`NONE`].
     of_user: Vec<u32>,
+    /// Per value, the users that have it: a condition ORs the postings of the values it
+    /// holds for, so it costs what it matches rather than a pass over every user.
+    postings: Vec<MemberSet>,
 }
 
 impl Column {
@@ -196,9 +278,9 @@ pub struct Attributes {
     users: usize,
     columns: Vec<Column>,
     /// Exact key → column.
-    by_key: HashMap<String, usize>,
+    by_key: FxMap<String, usize>,
     /// Lowercase key → the columns of every spelling, sorted by key bytes.
-    by_lower: HashMap<String, Vec<(String, usize)>>,
+    by_lower: FxMap<String, Vec<(String, usize)>>,
     /// The user-record fields `id`, `name`, `orgRole`.
     id: Column,
     name: Column,
@@ -209,19 +291,40 @@ fn build_column<'a>(users: usize, values: impl Iterator<Item = (u32, &'a Value)>
     let mut column = Column {
         values: Vec::new(),
         of_user: vec![NONE; users],
+        postings: Vec::new(),
     };
-    let mut interned: HashMap<String, u32> = HashMap::new();
+    // Strings, the common case, are interned as they are; other values by their JSON text.
+    let mut strings: FxMap<&'a str, u32> = FxMap::default();
+    let mut others: FxMap<String, u32> = FxMap::default();
+    let mut lists: Vec<Vec<u32>> = Vec::new();
     for (user, value) in values {
-        let key = value.to_string();
         let next = u32::try_from(column.values.len()).unwrap_or(NONE);
-        let index = *interned.entry(key).or_insert_with(|| {
+        let slot = match value {
+            Value::String(s) => strings.entry(s.as_str()).or_insert(next),
+            other => others.entry(other.to_string()).or_insert(next),
+        };
+        let index = *slot;
+        if index == next {
             column.values.push(AttrValue::new(value));
-            next
-        });
+            lists.push(Vec::new());
+        }
+        if let Some(list) = lists.get_mut(index as usize) {
+            list.push(user);
+        }
         if let Some(slot) = column.of_user.get_mut(user as usize) {
             *slot = index;
         }
     }
+    column.postings = lists
+        .into_iter()
+        .map(|list| {
+            if list.len().saturating_mul(32) >= users {
+                MemberSet::from_bits(Bits::from_sorted(users, &list))
+            } else {
+                MemberSet::Sparse(list)
+            }
+        })
+        .collect();
     column
 }
 
@@ -229,7 +332,7 @@ impl Attributes {
     /// Builds the columns for `users`, indexed by their position.
     pub fn build(users: &[User]) -> Attributes {
         let n = users.len();
-        let mut per_key: HashMap<&str, Vec<(u32, &Value)>> = HashMap::new();
+        let mut per_key: FxMap<&str, Vec<(u32, &Value)>> = FxMap::default();
         for (u, user) in users.iter().enumerate() {
             let u = u32::try_from(u).unwrap_or(NONE);
             for (key, value) in &user.attributes {
@@ -330,9 +433,9 @@ impl Attributes {
             .map(|c| c.values.iter().map(|v| cond.holds(op, v)).collect())
             .collect();
         if let ([column], [table]) = (columns, tables.as_slice()) {
-            for (u, &v) in column.of_user.iter().enumerate() {
-                if v != NONE && table.get(v as usize).copied().unwrap_or(false) {
-                    bits.insert(u32::try_from(u).unwrap_or(NONE));
+            for (posting, &holds) in column.postings.iter().zip(table) {
+                if holds {
+                    posting.or_into(&mut bits);
                 }
             }
             return bits;
@@ -353,7 +456,7 @@ impl Attributes {
     fn reports_to(&self, field: &str, target: &str) -> Bits {
         let columns = self.resolve(field);
         // id → the users whose field names it.
-        let mut named_by: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut named_by: FxMap<&str, Vec<u32>> = FxMap::default();
         for u in 0..self.users {
             let u32_index = u32::try_from(u).unwrap_or(NONE);
             if let Some(value) = columns.iter().find_map(|c| c.value(u32_index)) {
@@ -481,7 +584,7 @@ pub struct Context<'a> {
     /// A user's index from its id.
     pub user_index: &'a dyn Fn(&str) -> Option<u32>,
     /// The members of a group named by `MEMBER OF`, as a bitset; `None` when unknown.
-    pub group_members: &'a dyn Fn(&str) -> Option<Bits>,
+    pub group_members: &'a dyn Fn(&str) -> Option<std::borrow::Cow<'a, Bits>>,
     /// Whether a user is a member of a group named by `MEMBER OF`.
     pub is_member: &'a dyn Fn(&str, u32) -> bool,
 }
@@ -524,9 +627,8 @@ fn condition_users(cond: &Condition, cx: &Context<'_>) -> Bits {
     let n = cx.attributes.users;
     let field = cond.field.as_deref().unwrap_or("");
     match cond.op {
-        Op::MemberOf => {
-            (cx.group_members)(&scalar_text(&cond.value)).unwrap_or_else(|| Bits::empty(n))
-        }
+        Op::MemberOf => (cx.group_members)(&scalar_text(&cond.value))
+            .map_or_else(|| Bits::empty(n), std::borrow::Cow::into_owned),
         Op::ReportsTo => cx.attributes.reports_to(field, &scalar_text(&cond.value)),
         op => {
             let (positive, negated) = op.positive();

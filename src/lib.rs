@@ -13,6 +13,7 @@ mod access;
 mod directory;
 pub mod error;
 mod eval;
+mod hash;
 mod homepage;
 pub mod json;
 mod lint;

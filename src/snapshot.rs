@@ -460,9 +460,9 @@ fn check_unique<'a>(
     what: &str,
     items: impl Iterator<Item = (&'a String, &'a Place)>,
 ) -> Result<(), Error> {
-    let mut seen: std::collections::HashMap<&str, ()> = std::collections::HashMap::new();
+    let mut seen: crate::hash::FxSet<&str> = crate::hash::FxSet::default();
     for (id, place) in items {
-        if seen.insert(id.as_str(), ()).is_some() {
+        if !seen.insert(id.as_str()) {
             return Err(fatal(
                 &path_key(&place.path, "id"),
                 format!("duplicate id `{id}` among {what}"),
@@ -473,7 +473,7 @@ fn check_unique<'a>(
 }
 
 fn check_slugs(groups: &mut [Group], findings: &mut Findings) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::FxSet::default();
     for group in groups {
         let Some(slug) = group.slug.clone() else {
             continue;

@@ -56,7 +56,11 @@ fn write(out: &mut String, rule: &Rule, needed: u8) -> Result<(), Error> {
                 }
                 // An AND section inside an OR is bracketed, as the contract's own example
                 // writes it: precedence alone would not need it, but people read it better.
-                let child_needs = if own == 1 && strength(child) == 2 { 3 } else { own };
+                let child_needs = if own == 1 && strength(child) == 2 {
+                    3
+                } else {
+                    own
+                };
                 write(out, child, child_needs)?;
             }
         }
