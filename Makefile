@@ -1,0 +1,55 @@
+# One target per CI step; `make ci` runs them all (everything but `bench`).
+# Tools are installed by scripts/install-wasm-toolchain.sh and .ci/run.
+
+SHELL := bash
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+NODE_DEPS := tests/node/node_modules/.package-lock.json
+
+.PHONY: ci test wasm-abi wasm-js test-host test-node test-browser native-answers size \
+	fmt-check clippy node-deps bench
+
+ci: fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size
+
+test:
+	cargo test
+
+# The plain module (no imports): $(TARGET_DIR)/abi/groupgate.wasm.
+wasm-abi: $(NODE_DEPS)
+	scripts/build-wasm.sh abi
+
+# The wasm-bindgen package: pkg/node and pkg/web.
+wasm-js: $(NODE_DEPS)
+	scripts/build-wasm.sh js
+
+# The vector corpus, surface and careless-host tests through wasmtime.
+test-host: wasm-abi
+	cargo test -p groupgate-host
+
+# The native answers to every vector case, which the Node runner compares byte for byte.
+native-answers:
+	cargo run -q -p groupgate-host --example native-answers -- tests/vectors > $(TARGET_DIR)/native-answers.json
+
+test-node: wasm-js native-answers $(NODE_DEPS)
+	GROUPGATE_NATIVE_ANSWERS=$(abspath $(TARGET_DIR)/native-answers.json) node --test tests/node/
+
+test-browser: wasm-js $(NODE_DEPS)
+	node tests/node/browser/smoke.mjs
+
+size: wasm-abi wasm-js
+	scripts/size.sh
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --lib --features abi -- -D warnings
+	cargo clippy --lib --features js -- -D warnings
+
+node-deps: $(NODE_DEPS)
+
+$(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund
+
+bench:
+	@echo "bench: no benchmarks wired in yet"

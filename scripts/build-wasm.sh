@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds a WebAssembly artifact with the `wasm` profile.
+#   scripts/build-wasm.sh abi   the plain module, no imports: $TARGET/abi/groupgate.wasm
+#   scripts/build-wasm.sh js    the wasm-bindgen package: pkg/node (CommonJS) and pkg/web (ES module)
+# $TARGET is $CARGO_TARGET_DIR, else target/. WASM_PROFILE picks another cargo profile.
+# wasm-opt (the npm `binaryen` package under tests/node, or $WASM_OPT) shrinks the result when present.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+kind=${1:?usage: scripts/build-wasm.sh abi|js}
+case $kind in
+abi | js) ;;
+*)
+  echo "unknown artifact \`$kind\`: abi or js" >&2
+  exit 2
+  ;;
+esac
+
+# shellcheck source=wasm-env.sh
+source scripts/wasm-env.sh
+if [[ $WASM_ROUTE == none ]]; then
+  echo "no compiler for wasm32-unknown-unknown: run scripts/install-wasm-toolchain.sh" >&2
+  exit 1
+fi
+
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+profile=${WASM_PROFILE:-wasm}
+built=$target_dir/wasm32-unknown-unknown/$profile/groupgate.wasm
+
+wasm_opt=${WASM_OPT:-$root/tests/node/node_modules/.bin/wasm-opt}
+optimize() {
+  if [[ -x $wasm_opt ]]; then
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+      --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
+      "$1" -o "$1.opt"
+    mv "$1.opt" "$1"
+  fi
+}
+
+start=$SECONDS
+"${WASM_CARGO[@]}" --lib --profile "$profile" --features "$kind"
+
+case $kind in
+abi)
+  mkdir -p "$target_dir/abi"
+  out=$target_dir/abi/groupgate.wasm
+  cp "$built" "$out"
+  optimize "$out"
+  ;;
+js)
+  version=$(scripts/wasm-bindgen-version.sh)
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then
+    echo "wasm-bindgen-cli $version is needed: run scripts/install-wasm-toolchain.sh" >&2
+    exit 1
+  fi
+  for target in nodejs web; do
+    dir=pkg/${target%js}
+    rm -rf "$dir"
+    wasm-bindgen --target "$target" --no-typescript --out-dir "$dir" --out-name groupgate "$built"
+    optimize "$dir/groupgate_bg.wasm"
+  done
+  # The web build is an ES module; the Node build stays CommonJS (the package's default).
+  echo '{ "type": "module" }' >pkg/web/package.json
+  out="pkg/node pkg/web"
+  ;;
+esac
+echo "wasm ($kind, $WASM_ROUTE, $profile): $out in $((SECONDS - start)) s"
