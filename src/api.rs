@@ -74,8 +74,6 @@ impl Decision {
 /// A compiled snapshot that answers requests.
 pub struct Engine {
     dir: Directory,
-    /// Each user's position in `dir.by_name`, for ordering lists shown to people.
-    name_rank: Vec<u32>,
 }
 
 impl Engine {
@@ -92,8 +90,9 @@ impl Engine {
                 "snapshot text is larger than 1 GiB",
             ));
         }
-        let value = json::parse(snapshot)?;
-        Engine::from_value(&value, options)
+        let mut findings = Findings::default();
+        let snap = snapshot::read_text(snapshot, &mut findings)?;
+        Engine::compile(snap, findings, options)
     }
 
     /// Compiles a snapshot already parsed into JSON values.
@@ -110,6 +109,14 @@ impl Engine {
         }
         let mut findings = Findings::default();
         let snap = snapshot::read(snapshot, &mut findings)?;
+        Engine::compile(snap, findings, options)
+    }
+
+    fn compile(
+        snap: snapshot::Snapshot,
+        findings: Findings,
+        options: LoadOptions,
+    ) -> Result<Engine, Error> {
         let dir = Directory::compile(snap, findings);
         if options.strict {
             if let Some(first) = dir
@@ -124,13 +131,7 @@ impl Engine {
                 .at(first.path.clone()));
             }
         }
-        let mut name_rank = vec![0u32; dir.by_name.len()];
-        for (rank, &u) in dir.by_name.iter().enumerate() {
-            if let Some(slot) = name_rank.get_mut(u as usize) {
-                *slot = u32::try_from(rank).unwrap_or(u32::MAX);
-            }
-        }
-        Ok(Engine { dir, name_rank })
+        Ok(Engine { dir })
     }
 
     /// The snapshot's revision.

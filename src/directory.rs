@@ -9,7 +9,7 @@
 
 use crate::eval::{matching_users, Attributes, Bits, Context, MemberSet};
 use crate::hash::FxMap;
-use crate::json::{path_index, path_key};
+use crate::json::path_key;
 use crate::rules::{Op, Operand};
 use crate::snapshot::{Diagnostic, Findings, Group, RuleState, Severity, Snapshot};
 use crate::text::lower;
@@ -71,36 +71,6 @@ fn sorted_unique(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
-    loop {
-        match (i.peek(), j.peek()) {
-            (Some(&&x), Some(&&y)) => {
-                if x <= y {
-                    out.push(x);
-                    i.next();
-                    if x == y {
-                        j.next();
-                    }
-                } else {
-                    out.push(y);
-                    j.next();
-                }
-            }
-            (Some(&&x), None) => {
-                out.push(x);
-                i.next();
-            }
-            (None, Some(&&y)) => {
-                out.push(y);
-                j.next();
-            }
-            (None, None) => return out,
-        }
-    }
 }
 
 impl Directory {
@@ -377,12 +347,13 @@ fn resolve_group(
     let mut earliest: FxMap<u32, (i128, String)> = FxMap::default();
     let mut manual = Vec::new();
     for (j, entry) in group.members.iter().enumerate() {
-        let (order, path) = group.place.at("members", Some(j));
+        // Paths are formatted only when a diagnostic needs one.
+        let here = || group.place.at("members", Some(j));
         let Some(&u) = users.get(&entry.user) else {
             findings.push(
                 Severity::Warning,
                 "dangling-reference",
-                (order, path),
+                here(),
                 format!("group `{}` lists unknown user `{}`", group.id, entry.user),
             );
             continue;
@@ -406,7 +377,7 @@ fn resolve_group(
                 }
                 None => {
                     in_effect = false;
-                    let mut o = order.clone();
+                    let (mut o, path) = here();
                     o.push(u32::try_from(k).unwrap_or(0));
                     findings.push(
                         Severity::Warning,
@@ -425,7 +396,7 @@ fn resolve_group(
                     findings.push(
                         Severity::Error,
                         "missing-as-of",
-                        (order.clone(), path.clone()),
+                        here(),
                         format!(
                             "member `{}` of group `{}` has a time bound but the snapshot has no `asOf`; not in effect",
                             entry.user, group.id
@@ -801,11 +772,5 @@ mod tests {
         let comps = components(&edges);
         assert_eq!(comps.len(), 1);
         assert_eq!(comps.first().map(Vec::len), Some(n as usize));
-    }
-
-    #[test]
-    fn union_merges_sorted_lists() {
-        assert_eq!(union(&[1, 3, 5], &[2, 3, 6]), vec![1, 2, 3, 5, 6]);
-        assert_eq!(union(&[], &[4]), vec![4]);
     }
 }

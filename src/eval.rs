@@ -90,10 +90,6 @@ impl Bits {
         self.trim();
     }
 
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     pub fn count(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -159,10 +155,6 @@ impl MemberSet {
         self.len() == 0
     }
 
-    pub fn is_dense(&self) -> bool {
-        matches!(self, MemberSet::Dense { .. })
-    }
-
     /// Adds every member to `acc`.
     pub fn or_into(&self, acc: &mut Bits) {
         match self {
@@ -180,14 +172,6 @@ impl MemberSet {
         match self {
             MemberSet::Sparse(list) => std::borrow::Cow::Owned(Bits::from_sorted(len, list)),
             MemberSet::Dense { bits, .. } => std::borrow::Cow::Borrowed(bits),
-        }
-    }
-
-    /// The members, ascending.
-    pub fn to_sorted(&self) -> Vec<u32> {
-        match self {
-            MemberSet::Sparse(list) => list.clone(),
-            MemberSet::Dense { bits, .. } => bits.to_sorted(),
         }
     }
 }

@@ -56,43 +56,49 @@ fn json_error(text: &str, error: &serde_json::Error) -> Error {
 }
 
 /// Rejects text whose arrays and objects nest deeper than [`MAX_DEPTH`].
-fn check_depth(text: &str) -> Result<(), Error> {
+///
+/// # Errors
+///
+/// `limit-exceeded` with the line and column (in characters) of the first bracket too deep.
+pub fn check_depth(text: &str) -> Result<(), Error> {
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
-    let mut line = 1u32;
-    let mut column = 0u32;
-    for c in text.chars() {
-        column = column.saturating_add(1);
+    for (offset, &b) in bytes.iter().enumerate() {
         if in_string {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
             continue;
         }
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => {
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
+                    let before = text.get(..offset).unwrap_or("");
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
                     let mut err = Error::new(
                         ErrorCode::LimitExceeded,
                         format!("JSON nests deeper than {MAX_DEPTH} levels"),
                     );
-                    err.line = Some(line);
-                    err.column = Some(column);
+                    err.line =
+                        Some(u32::try_from(before.matches('\n').count() + 1).unwrap_or(u32::MAX));
+                    err.column = Some(
+                        u32::try_from(
+                            before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+                        )
+                        .unwrap_or(u32::MAX),
+                    );
                     return Err(err);
                 }
             }
-            ']' | '}' => depth = depth.saturating_sub(1),
-            '\n' => {
-                line = line.saturating_add(1);
-                column = 0;
-            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }

@@ -22,6 +22,7 @@ mod snapshot;
 mod text;
 mod time;
 pub mod vectors;
+mod wire;
 
 mod api;
 
