@@ -157,11 +157,9 @@ impl Directory {
             ));
         }
 
-        let attributes = Attributes::build(&snap.users);
-        for user in &mut snap.users {
-            // The columns hold every attribute now; keep one copy only.
-            user.attributes = Vec::new();
-        }
+        let order: Vec<u32> = snap.users.iter().map(|u| u.place.index).collect();
+        let attributes =
+            Attributes::build(&snap.users, std::mem::take(&mut snap.attributes), &order);
         compute_membership(
             &snap,
             &users,

@@ -271,104 +271,192 @@ pub struct Attributes {
     org_role: Column,
 }
 
-fn build_column<'a>(users: usize, values: impl Iterator<Item = (u32, &'a Value)>) -> Column {
-    let mut column = Column {
-        values: Vec::new(),
-        of_user: vec![NONE; users],
-        postings: Vec::new(),
-    };
-    // Strings, the common case, are interned as they are; other values by their JSON text.
-    let mut strings: FxMap<&'a str, u32> = FxMap::default();
-    let mut others: FxMap<String, u32> = FxMap::default();
-    let mut lists: Vec<Vec<u32>> = Vec::new();
-    for (user, value) in values {
-        let next = u32::try_from(column.values.len()).unwrap_or(NONE);
-        let slot = match value {
-            Value::String(s) => strings.entry(s.as_str()).or_insert(next),
-            other => others.entry(other.to_string()).or_insert(next),
-        };
-        let index = *slot;
-        if index == next {
-            column.values.push(AttrValue::new(value));
-            lists.push(Vec::new());
+/// One attribute key's values, gathered user by user.
+#[derive(Clone, Default)]
+struct ColumnBuilder {
+    key: String,
+    values: Vec<AttrValue>,
+    strings: FxMap<Box<str>, u32>,
+    others: FxMap<String, u32>,
+    /// Per user (by position in the document), an index into `values`, or [`NONE`].
+    of_user: Vec<u32>,
+}
+
+impl ColumnBuilder {
+    fn set(&mut self, user: u32, index: u32) {
+        let u = user as usize;
+        if self.of_user.len() <= u {
+            self.of_user.resize(u + 1, NONE);
         }
-        if let Some(list) = lists.get_mut(index as usize) {
-            list.push(user);
-        }
-        if let Some(slot) = column.of_user.get_mut(user as usize) {
+        if let Some(slot) = self.of_user.get_mut(u) {
             *slot = index;
         }
     }
-    column.postings = lists
-        .into_iter()
-        .map(|list| {
-            if list.len().saturating_mul(32) >= users {
-                MemberSet::from_bits(Bits::from_sorted(users, &list))
-            } else {
-                MemberSet::Sparse(list)
+
+    fn push_str(&mut self, user: u32, text: &str) {
+        let index = match self.strings.get(text) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.values.len()).unwrap_or(NONE);
+                self.values
+                    .push(AttrValue::new(&Value::String(text.to_owned())));
+                self.strings.insert(text.into(), i);
+                i
             }
-        })
-        .collect();
-    column
+        };
+        self.set(user, index);
+    }
+
+    fn push_value(&mut self, user: u32, value: &Value) {
+        if let Value::String(text) = value {
+            return self.push_str(user, text);
+        }
+        let key = value.to_string();
+        let index = match self.others.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.values.len()).unwrap_or(NONE);
+                self.values.push(AttrValue::new(value));
+                self.others.insert(key, i);
+                i
+            }
+        };
+        self.set(user, index);
+    }
+
+    /// The column over `order` (new user index → document index), with its postings.
+    fn finish(self, order: &[u32]) -> Column {
+        let users = order.len();
+        let of_user: Vec<u32> = order
+            .iter()
+            .map(|&doc| self.of_user.get(doc as usize).copied().unwrap_or(NONE))
+            .collect();
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); self.values.len()];
+        for (u, &v) in of_user.iter().enumerate() {
+            if let Some(list) = lists.get_mut(v as usize) {
+                list.push(u32::try_from(u).unwrap_or(NONE));
+            }
+        }
+        let postings = lists
+            .into_iter()
+            .map(|list| {
+                if list.len().saturating_mul(32) >= users {
+                    MemberSet::from_bits(Bits::from_sorted(users, &list))
+                } else {
+                    MemberSet::Sparse(list)
+                }
+            })
+            .collect();
+        Column {
+            values: self.values,
+            of_user,
+            postings,
+        }
+    }
+}
+
+/// Attribute columns gathered while a snapshot is read, user by user in document order,
+/// so that no per-user copy of the attributes is ever made.
+#[derive(Clone, Default)]
+pub struct AttrBuilder {
+    columns: Vec<ColumnBuilder>,
+    by_key: FxMap<Box<str>, usize>,
+    /// Values of a JSON type §1 does not allow, ignored: (user by document position,
+    /// position among that user's attributes, key, JSON type).
+    pub invalid: Vec<(u32, u32, String, &'static str)>,
+}
+
+impl std::fmt::Debug for AttrBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut list = f.debug_list();
+        for c in &self.columns {
+            let values: Vec<&Value> = c.values.iter().map(|v| &v.json).collect();
+            list.entry(&(&c.key, &values, &c.of_user));
+        }
+        list.entry(&self.invalid);
+        list.finish()
+    }
+}
+
+impl AttrBuilder {
+    fn column(&mut self, key: &str) -> Option<&mut ColumnBuilder> {
+        let index = match self.by_key.get(key) {
+            Some(&i) => i,
+            None => {
+                let i = self.columns.len();
+                self.columns.push(ColumnBuilder {
+                    key: key.to_owned(),
+                    ..ColumnBuilder::default()
+                });
+                self.by_key.insert(key.into(), i);
+                i
+            }
+        };
+        self.columns.get_mut(index)
+    }
+
+    /// Records a string attribute of `user` (its position in the document).
+    pub fn push_str(&mut self, user: u32, key: &str, value: &str) {
+        if let Some(column) = self.column(key) {
+            column.push_str(user, value);
+        }
+    }
+
+    /// Records an attribute of any JSON type; types §1 does not allow are set aside.
+    pub fn push_value(&mut self, user: u32, position: u32, key: &str, value: &Value) {
+        let allowed = match value {
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
+            Value::Array(items) => items
+                .iter()
+                .all(|v| matches!(v, Value::String(_) | Value::Number(_))),
+            Value::Object(_) => false,
+        };
+        if !allowed {
+            self.invalid.push((
+                user,
+                position,
+                key.to_owned(),
+                crate::json::type_name(value),
+            ));
+        } else if let Some(column) = self.column(key) {
+            column.push_value(user, value);
+        }
+    }
 }
 
 impl Attributes {
-    /// Builds the columns for `users`, indexed by their position.
-    pub fn build(users: &[User]) -> Attributes {
+    /// Builds the columns for `users` (sorted as the engine keeps them) from what was
+    /// gathered while reading; `order[i]` is the document position of user `i`.
+    pub fn build(users: &[User], gathered: AttrBuilder, order: &[u32]) -> Attributes {
         let n = users.len();
-        let mut per_key: FxMap<&str, Vec<(u32, &Value)>> = FxMap::default();
-        for (u, user) in users.iter().enumerate() {
-            let u = u32::try_from(u).unwrap_or(NONE);
-            for (key, value) in &user.attributes {
-                per_key.entry(key.as_str()).or_default().push((u, value));
-            }
-        }
-        let mut keys: Vec<&str> = per_key.keys().copied().collect();
-        keys.sort_unstable();
         let mut attrs = Attributes {
             users: n,
             ..Attributes::default()
         };
-        for key in keys {
-            let entries = per_key.remove(key).unwrap_or_default();
+        let mut builders = gathered.columns;
+        builders.sort_by(|a, b| a.key.cmp(&b.key));
+        for builder in builders {
+            let key = builder.key.clone();
             let index = attrs.columns.len();
-            attrs.columns.push(build_column(n, entries.into_iter()));
-            attrs.by_key.insert(key.to_owned(), index);
+            attrs.columns.push(builder.finish(order));
             attrs
                 .by_lower
-                .entry(lower(key))
+                .entry(lower(&key))
                 .or_default()
-                .push((key.to_owned(), index));
+                .push((key.clone(), index));
+            attrs.by_key.insert(key, index);
         }
-        let ids: Vec<Value> = users.iter().map(|u| Value::String(u.id.clone())).collect();
-        let names: Vec<Value> = users
-            .iter()
-            .map(|u| u.name.clone().map_or(Value::Null, Value::String))
-            .collect();
-        let roles: Vec<Value> = users
-            .iter()
-            .map(|u| Value::String(u.org_role.as_str().to_owned()))
-            .collect();
-        attrs.id = build_column(
-            n,
-            ids.iter()
-                .enumerate()
-                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
-        );
-        attrs.name = build_column(
-            n,
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
-        );
-        attrs.org_role = build_column(
-            n,
-            roles
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (u32::try_from(i).unwrap_or(NONE), v)),
-        );
+        let identity: Vec<u32> = (0..u32::try_from(n).unwrap_or(NONE)).collect();
+        let record = |value: &dyn Fn(&User) -> Value| {
+            let mut column = ColumnBuilder::default();
+            for (u, user) in users.iter().enumerate() {
+                column.push_value(u32::try_from(u).unwrap_or(NONE), &value(user));
+            }
+            column.finish(&identity)
+        };
+        attrs.id = record(&|u| Value::String(u.id.clone()));
+        attrs.name = record(&|u| u.name.clone().map_or(Value::Null, Value::String));
+        attrs.org_role = record(&|u| Value::String(u.org_role.as_str().to_owned()));
         attrs
     }
 
@@ -701,27 +789,33 @@ mod tests {
     use crate::snapshot::{OrgRole, Place};
     use serde_json::json;
 
-    fn user(id: &str, attrs: Value) -> User {
-        User {
+    fn user(id: &str, attrs: Value) -> (User, Value) {
+        let user = User {
             id: id.to_owned(),
             name: Some(id.to_uppercase()),
             org_role: OrgRole::Member,
-            attributes: attrs
-                .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
             roles: vec![],
             primary_group: None,
             homepage_module: None,
             prevent_homepage_redirect: false,
             dashboard: None,
             place: Place::default(),
-        }
+        };
+        (user, attrs)
     }
 
     /// Evaluates `rule` over the users both ways and checks both agree with `expect`.
-    fn check(users: &[User], rule: &str, expect: &[&str]) {
-        let attributes = Attributes::build(users);
+    fn check(people: &[(User, Value)], rule: &str, expect: &[&str]) {
+        let mut gathered = AttrBuilder::default();
+        for (u, (_, attrs)) in people.iter().enumerate() {
+            for (k, (key, value)) in attrs.as_object().into_iter().flatten().enumerate() {
+                gathered.push_value(u as u32, k as u32, key, value);
+            }
+        }
+        let users: Vec<User> = people.iter().map(|p| p.0.clone()).collect();
+        let users = users.as_slice();
+        let order: Vec<u32> = (0..users.len() as u32).collect();
+        let attributes = Attributes::build(users, gathered, &order);
         let index = |id: &str| {
             users
                 .iter()
@@ -752,7 +846,7 @@ mod tests {
         assert_eq!(one, expect, "explain disagrees: {rule}");
     }
 
-    fn people() -> Vec<User> {
+    fn people() -> Vec<(User, Value)> {
         vec![
             user(
                 "a",

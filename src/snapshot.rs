@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode};
+use crate::eval::AttrBuilder;
 use crate::json::{path_index, path_key, type_name};
 use crate::rules::Rule;
 use crate::time::{parse_rfc3339, Instant};
@@ -142,8 +143,6 @@ pub struct User {
     pub id: String,
     pub name: Option<String>,
     pub org_role: OrgRole,
-    /// Attributes of the types §1 allows, in document order; others were dropped with a warning.
-    pub attributes: Vec<(String, Value)>,
     pub roles: Vec<String>,
     pub primary_group: Option<String>,
     pub homepage_module: Option<String>,
@@ -226,6 +225,8 @@ pub struct Snapshot {
     pub products: Vec<Product>,
     pub modules: Option<Vec<Module>>,
     pub default_dashboard: Option<Value>,
+    /// Every user's attributes by column, users by document position.
+    pub attributes: AttrBuilder,
 }
 
 fn fatal(path: &str, message: impl Into<String>) -> Error {
@@ -302,7 +303,6 @@ pub struct RawUser {
     pub id: String,
     pub name: Option<String>,
     pub org_role: Option<String>,
-    pub attributes: Vec<(String, Value)>,
     pub roles: Vec<String>,
     pub primary_group: Option<String>,
     pub homepage_module: Option<String>,
@@ -384,6 +384,8 @@ pub struct RawSnapshot {
     pub modules: Option<Vec<RawOther>>,
     /// The position of each list among the snapshot's keys.
     pub sections: Vec<(&'static str, u32)>,
+    /// Every user's attributes, gathered by column as they are read.
+    pub attributes: AttrBuilder,
 }
 
 /// Reads a snapshot from JSON text: typed and streaming when the text is well formed, and
@@ -555,19 +557,22 @@ pub(crate) fn read_tree(value: &Value) -> Result<RawSnapshot, Error> {
         let path = path_index("$.users", i);
         let obj = item_object(item, &path)?;
         let id = obj.id()?;
-        let attributes = match obj.get("attributes") {
-            None => Vec::new(),
+        match obj.get("attributes") {
+            None => {}
             Some(Value::Object(attrs)) => {
-                attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                let user = u32::try_from(i).unwrap_or(u32::MAX);
+                for (k, (key, value)) in attrs.iter().enumerate() {
+                    let position = u32::try_from(k).unwrap_or(u32::MAX);
+                    raw.attributes.push_value(user, position, key, value);
+                }
             }
             Some(other) => return Err(obj.wrong("attributes", "an object", other)),
-        };
+        }
         obj.string("locale")?;
         raw.users.push(RawUser {
             id,
             name: obj.string("name")?,
             org_role: obj.string("orgRole")?,
-            attributes,
             roles: obj.strings("roles")?,
             primary_group: obj.string("primaryGroup")?,
             homepage_module: obj.string("homepageModule")?,
@@ -752,29 +757,10 @@ fn finish(raw: RawSnapshot, findings: &mut Findings) -> Result<Snapshot, Error> 
                 OrgRole::Member
             }
         };
-        let mut attributes = Vec::with_capacity(user.attributes.len());
-        for (k_index, (key, value)) in user.attributes.into_iter().enumerate() {
-            if attribute_ok(&value) {
-                attributes.push((key, value));
-            } else {
-                let (mut order, attr_path) = place.at("attributes", None);
-                order.push(u32::try_from(k_index).unwrap_or(u32::MAX));
-                findings.push(
-                    Severity::Warning,
-                    "invalid-value",
-                    (order, path_key(&attr_path, &key)),
-                    format!(
-                        "attribute `{key}` of user `{id}` is {}; ignored",
-                        type_name(&value)
-                    ),
-                );
-            }
-        }
         snapshot.users.push(User {
             id,
             name: user.name,
             org_role,
-            attributes,
             roles: user.roles,
             primary_group: user.primary_group,
             homepage_module: user.homepage_module,
@@ -783,6 +769,23 @@ fn finish(raw: RawSnapshot, findings: &mut Findings) -> Result<Snapshot, Error> 
             place,
         });
     }
+    for (user, position, key, type_name) in &raw.attributes.invalid {
+        let Some(owner) = snapshot.users.get(*user as usize) else {
+            continue;
+        };
+        let (mut order, attr_path) = owner.place.at("attributes", None);
+        order.push(*position);
+        findings.push(
+            Severity::Warning,
+            "invalid-value",
+            (order, path_key(&attr_path, key)),
+            format!(
+                "attribute `{key}` of user `{}` is {type_name}; ignored",
+                owner.id
+            ),
+        );
+    }
+    snapshot.attributes = raw.attributes;
     for (i, group) in raw.groups.into_iter().enumerate() {
         let place = place("groups", i, group.keys);
         let name = name_of(group.name, &place, &snapshot.default_locale)?;
@@ -930,16 +933,5 @@ fn check_slugs(groups: &mut [Group], findings: &mut Findings) {
             );
             group.slug = None;
         }
-    }
-}
-
-/// Attribute values §1 allows: string, number, boolean, null, or an array of strings/numbers.
-fn attribute_ok(value: &Value) -> bool {
-    match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
-        Value::Array(items) => items
-            .iter()
-            .all(|v| matches!(v, Value::String(_) | Value::Number(_))),
-        Value::Object(_) => false,
     }
 }

@@ -7,10 +7,11 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::eval::AttrBuilder;
 use crate::snapshot::{
     Localized, MemberEntry, RawGroup, RawOther, RawSnapshot, RawUser, GROUP_KEYS, OTHER_KEYS,
     USER_KEYS,
@@ -93,10 +94,7 @@ impl<'de> Visitor<'de> for Top {
                 Some("asOf") => raw.as_of = map.next_value()?,
                 Some("defaultLocale") => raw.default_locale = map.next_value()?,
                 Some("users") => {
-                    raw.users = list::<_, User>(&mut map)?
-                        .into_iter()
-                        .map(|u| u.0)
-                        .collect()
+                    raw.users = map.next_value_seed(Users(&mut raw.attributes))?;
                 }
                 Some("groups") => {
                     raw.groups = list::<_, Group>(&mut map)?
@@ -154,29 +152,6 @@ impl<'de> Deserialize<'de> for Defaults {
                     }
                 }
                 Ok(Defaults(dashboard))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// An object's entries in document order.
-struct Entries(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for Entries {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    out.push((k, v));
-                }
-                Ok(Entries(out))
             }
         }
         d.deserialize_map(V)
@@ -258,56 +233,251 @@ impl<'de> Deserialize<'de> for Member {
     }
 }
 
-struct User(RawUser);
+/// The users list, feeding every attribute straight into the column builder.
+struct Users<'a>(&'a mut AttrBuilder);
 
-impl<'de> Deserialize<'de> for User {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = User;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a user object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
-                let mut u = RawUser::default();
-                let mut id = None;
-                let mut pos = 0usize;
-                while let Some(key) = map.next_key_seed(KeyIn(USER_KEYS))? {
-                    if let Some(k) = key {
-                        u.keys.push((k, position(pos)));
-                    }
-                    match key {
-                        Some("id") => id = Some(map.next_value::<String>()?),
-                        Some("name") => u.name = map.next_value()?,
-                        Some("orgRole") => u.org_role = map.next_value()?,
-                        Some("attributes") => {
-                            u.attributes = map
-                                .next_value::<Option<Entries>>()?
-                                .map(|e| e.0)
-                                .unwrap_or_default();
-                        }
-                        Some("roles") => u.roles = list(&mut map)?,
-                        Some("primaryGroup") => u.primary_group = map.next_value()?,
-                        Some("homepageModule") => u.homepage_module = map.next_value()?,
-                        Some("preventHomepageRedirect") => {
-                            u.prevent_homepage_redirect =
-                                map.next_value::<Option<bool>>()?.unwrap_or(false);
-                        }
-                        Some("dashboard") => u.dashboard = map.next_value()?,
-                        Some("locale") => {
-                            map.next_value::<Option<String>>()?;
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    pos += 1;
-                }
-                u.id = id.ok_or_else(|| de::Error::missing_field("id"))?;
-                Ok(User(u))
-            }
+impl<'de> DeserializeSeed<'de> for Users<'_> {
+    type Value = Vec<RawUser>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<RawUser>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Users<'_> {
+    type Value = Vec<RawUser>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of users")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<RawUser>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<RawUser>, A::Error> {
+        let mut users = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(user) = seq.next_element_seed(UserSeed {
+            attributes: &mut *self.0,
+            index: position(users.len()),
+        })? {
+            users.push(user);
         }
-        d.deserialize_map(V)
+        Ok(users)
+    }
+}
+
+struct UserSeed<'a> {
+    attributes: &'a mut AttrBuilder,
+    index: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for UserSeed<'_> {
+    type Value = RawUser;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawUser, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UserSeed<'_> {
+    type Value = RawUser;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a user object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawUser, A::Error> {
+        let mut u = RawUser::default();
+        let mut id = None;
+        let mut pos = 0usize;
+        while let Some(key) = map.next_key_seed(KeyIn(USER_KEYS))? {
+            if let Some(k) = key {
+                u.keys.push((k, position(pos)));
+            }
+            match key {
+                Some("id") => id = Some(map.next_value::<String>()?),
+                Some("name") => u.name = map.next_value()?,
+                Some("orgRole") => u.org_role = map.next_value()?,
+                Some("attributes") => {
+                    map.next_value_seed(Attributes {
+                        builder: &mut *self.attributes,
+                        user: self.index,
+                    })?;
+                }
+                Some("roles") => u.roles = list(&mut map)?,
+                Some("primaryGroup") => u.primary_group = map.next_value()?,
+                Some("homepageModule") => u.homepage_module = map.next_value()?,
+                Some("preventHomepageRedirect") => {
+                    u.prevent_homepage_redirect =
+                        map.next_value::<Option<bool>>()?.unwrap_or(false);
+                }
+                Some("dashboard") => u.dashboard = map.next_value()?,
+                Some("locale") => {
+                    map.next_value::<Option<String>>()?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            pos += 1;
+        }
+        u.id = id.ok_or_else(|| de::Error::missing_field("id"))?;
+        Ok(u)
+    }
+}
+
+/// One user's `attributes` object, written into the column builder as it is read.
+struct Attributes<'a> {
+    builder: &'a mut AttrBuilder,
+    user: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for Attributes<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Attributes<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of attributes")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut k = 0usize;
+        while let Some(key) = map.next_key_seed(Text)? {
+            map.next_value_seed(Attribute {
+                builder: &mut *self.builder,
+                user: self.user,
+                position: position(k),
+                key: key.as_str(),
+            })?;
+            k += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A key, borrowed from the text when it holds no escape.
+enum TextOf<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl TextOf<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            TextOf::Borrowed(s) => s,
+            TextOf::Owned(s) => s,
+        }
+    }
+}
+
+struct Text;
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = TextOf<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TextOf<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = TextOf<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<TextOf<'de>, E> {
+        Ok(TextOf::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TextOf<'de>, E> {
+        Ok(TextOf::Owned(v.to_owned()))
+    }
+}
+
+/// One attribute value: strings go to the builder without a copy; other values as JSON.
+struct Attribute<'a, 'k> {
+    builder: &'a mut AttrBuilder,
+    user: u32,
+    position: u32,
+    key: &'k str,
+}
+
+impl Attribute<'_, '_> {
+    fn value(self, value: &Value) {
+        self.builder
+            .push_value(self.user, self.position, self.key, value);
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Attribute<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Attribute<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an attribute value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.builder.push_str(self.user, self.key, v);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.value(&Value::Bool(v));
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.value(&Value::Number(v.into()));
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.value(&Value::Number(v.into()));
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.value(&serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number));
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.value(&Value::Null);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        self.value(&value);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        self.value(&value);
+        Ok(())
     }
 }
 
