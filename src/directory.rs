@@ -76,8 +76,8 @@ fn sorted_unique(mut v: Vec<u32>) -> Vec<u32> {
 impl Directory {
     /// Compiles a snapshot read by `crate::snapshot::read`.
     pub fn compile(mut snap: Snapshot, mut findings: Findings) -> Directory {
-        snap.users.sort_by(|a, b| a.id.cmp(&b.id));
-        snap.groups.sort_by(|a, b| a.id.cmp(&b.id));
+        snap.users.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        snap.groups.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         snap.roles.sort_by(|a, b| a.id.cmp(&b.id));
         snap.products.sort_by(|a, b| a.id.cmp(&b.id));
         if let Some(modules) = &mut snap.modules {
@@ -204,7 +204,7 @@ impl Directory {
             .iter()
             .map(|u| lower(u.name.as_deref().unwrap_or("")))
             .collect();
-        by_name.sort_by(|&a, &b| {
+        by_name.sort_unstable_by(|&a, &b| {
             let (ua, ub) = (snap.users.get(a as usize), snap.users.get(b as usize));
             keys.get(a as usize)
                 .cmp(&keys.get(b as usize))
@@ -280,6 +280,7 @@ impl Directory {
             |id: &str, u: u32| self.group_index(id).is_some_and(|g| self.is_member(g, u));
         let cx = Context {
             attributes: &self.attributes,
+            users: &self.snap.users,
             user_index: &user_index,
             group_members: &group_members,
             is_member: &is_member,
@@ -677,6 +678,7 @@ fn compute_membership(
                     };
                     let cx = Context {
                         attributes,
+                        users: &snap.users,
                         user_index: &user_index,
                         group_members: &members_of,
                         is_member: &is_member,

@@ -266,9 +266,9 @@ pub struct Attributes {
     /// Lowercase key → the columns of every spelling, sorted by key bytes.
     by_lower: FxMap<String, Vec<(String, usize)>>,
     /// The user-record fields `id`, `name`, `orgRole`.
-    id: Column,
-    name: Column,
-    org_role: Column,
+    /// Columns for the user-record fields `id`, `name`, `orgRole`, built on first use:
+    /// rules rarely name them, and `id` and `name` have a distinct value per user.
+    record: std::sync::OnceLock<Box<[Column; 3]>>,
 }
 
 /// One attribute key's values, gathered user by user.
@@ -446,27 +446,49 @@ impl Attributes {
                 .push((key.clone(), index));
             attrs.by_key.insert(key, index);
         }
-        let identity: Vec<u32> = (0..u32::try_from(n).unwrap_or(NONE)).collect();
-        let record = |value: &dyn Fn(&User) -> Value| {
-            let mut column = ColumnBuilder::default();
-            for (u, user) in users.iter().enumerate() {
-                column.push_value(u32::try_from(u).unwrap_or(NONE), &value(user));
-            }
-            column.finish(&identity)
-        };
-        attrs.id = record(&|u| Value::String(u.id.clone()));
-        attrs.name = record(&|u| u.name.clone().map_or(Value::Null, Value::String));
-        attrs.org_role = record(&|u| Value::String(u.org_role.as_str().to_owned()));
         attrs
     }
 
     /// The columns a field reads, in priority order (SPEC §4.1).
-    fn resolve(&self, field: &str) -> Vec<&Column> {
+    fn record(&self, users: &[User]) -> &[Column; 3] {
+        self.record.get_or_init(|| {
+            let identity: Vec<u32> = (0..u32::try_from(users.len()).unwrap_or(NONE)).collect();
+            let column = |value: &dyn Fn(&User) -> Value| {
+                let mut column = ColumnBuilder::default();
+                for (u, user) in users.iter().enumerate() {
+                    column.push_value(u32::try_from(u).unwrap_or(NONE), &value(user));
+                }
+                column.finish(&identity)
+            };
+            Box::new([
+                column(&|u| Value::String(u.id.clone())),
+                column(&|u| u.name.clone().map_or(Value::Null, Value::String)),
+                column(&|u| Value::String(u.org_role.as_str().to_owned())),
+            ])
+        })
+    }
+
+    fn resolve<'s>(&'s self, field: &str, users: &'s [User]) -> Vec<&'s Column> {
         // Only these exact spellings read the user record; `NAME` reads the attributes.
         match field {
-            "id" => return vec![&self.id],
-            "name" => return vec![&self.name],
-            "orgRole" => return vec![&self.org_role],
+            "id" => {
+                return self
+                    .record(users)
+                    .get(..1)
+                    .map_or_else(Vec::new, |c| c.iter().collect())
+            }
+            "name" => {
+                return self
+                    .record(users)
+                    .get(1..2)
+                    .map_or_else(Vec::new, |c| c.iter().collect())
+            }
+            "orgRole" => {
+                return self
+                    .record(users)
+                    .get(2..)
+                    .map_or_else(Vec::new, |c| c.iter().collect())
+            }
             _ => {}
         }
         let lowered = lower(field);
@@ -493,8 +515,10 @@ impl Attributes {
     }
 
     /// The value `field` reads for `user`, if any.
-    pub fn value(&self, field: &str, user: u32) -> Option<&AttrValue> {
-        self.resolve(field).into_iter().find_map(|c| c.value(user))
+    pub fn value<'s>(&'s self, field: &str, user: u32, users: &'s [User]) -> Option<&'s AttrValue> {
+        self.resolve(field, users)
+            .into_iter()
+            .find_map(|c| c.value(user))
     }
 
     /// The users for which the positive form of `cond` holds.
@@ -525,8 +549,8 @@ impl Attributes {
     }
 
     /// The users whose `field` leads, in one step or more, to `target` (SPEC §4.2 `REPORTS TO`).
-    fn reports_to(&self, field: &str, target: &str) -> Bits {
-        let columns = self.resolve(field);
+    fn reports_to(&self, field: &str, target: &str, users: &[User]) -> Bits {
+        let columns = self.resolve(field, users);
         // id → the users whose field names it.
         let mut named_by: FxMap<&str, Vec<u32>> = FxMap::default();
         for u in 0..self.users {
@@ -547,8 +571,8 @@ impl Attributes {
                 continue;
             }
             found.insert(u);
-            if let Some(id) = self.id.value(u).and_then(|v| v.items.first()) {
-                if let Some(next) = named_by.get(id.text.as_str()) {
+            if let Some(id) = users.get(u as usize).map(|x| x.id.as_str()) {
+                if let Some(next) = named_by.get(id) {
                     queue.extend(next.iter().copied().filter(|&n| !found.contains(n)));
                 }
             }
@@ -563,6 +587,7 @@ impl Attributes {
         user: u32,
         target: &str,
         user_index: &dyn Fn(&str) -> Option<u32>,
+        users: &[User],
     ) -> bool {
         let mut seen = Bits::empty(self.users);
         let mut queue = vec![user];
@@ -571,7 +596,7 @@ impl Attributes {
                 continue;
             }
             seen.insert(u);
-            let Some(value) = self.value(field, u) else {
+            let Some(value) = self.value(field, u, users) else {
                 continue;
             };
             for item in &value.items {
@@ -653,6 +678,8 @@ fn equals(item: &Item, text: &str, number: Option<f64>) -> bool {
 /// What rule evaluation needs from the rest of the tenant.
 pub struct Context<'a> {
     pub attributes: &'a Attributes,
+    /// The users, sorted as the engine keeps them.
+    pub users: &'a [User],
     /// A user's index from its id.
     pub user_index: &'a dyn Fn(&str) -> Option<u32>,
     /// The members of a group named by `MEMBER OF`, as a bitset; `None` when unknown.
@@ -701,10 +728,12 @@ fn condition_users(cond: &Condition, cx: &Context<'_>) -> Bits {
     match cond.op {
         Op::MemberOf => (cx.group_members)(&scalar_text(&cond.value))
             .map_or_else(|| Bits::empty(n), std::borrow::Cow::into_owned),
-        Op::ReportsTo => cx.attributes.reports_to(field, &scalar_text(&cond.value)),
+        Op::ReportsTo => cx
+            .attributes
+            .reports_to(field, &scalar_text(&cond.value), cx.users),
         op => {
             let (positive, negated) = op.positive();
-            let columns = cx.attributes.resolve(field);
+            let columns = cx.attributes.resolve(field, cx.users);
             let mut bits =
                 cx.attributes
                     .positive_bits(positive, &Prepared::new(&cond.value), &columns);
@@ -757,7 +786,7 @@ pub fn explain_user(rule: &Rule, user: u32, cx: &Context<'_>) -> (bool, Value) {
                     (member, Value::Bool(member))
                 }
                 op => {
-                    let value = cx.attributes.value(field, user);
+                    let value = cx.attributes.value(field, user, cx.users);
                     let actual = value.map_or(Value::Null, |v| v.json.clone());
                     let result = if op == Op::ReportsTo {
                         cx.attributes.user_reports_to(
@@ -765,6 +794,7 @@ pub fn explain_user(rule: &Rule, user: u32, cx: &Context<'_>) -> (bool, Value) {
                             user,
                             &scalar_text(&cond.value),
                             cx.user_index,
+                            cx.users,
                         )
                     } else {
                         let (positive, negated) = op.positive();
@@ -824,6 +854,7 @@ mod tests {
         };
         let cx = Context {
             attributes: &attributes,
+            users,
             user_index: &index,
             group_members: &|_| None,
             is_member: &|_, _| false,
