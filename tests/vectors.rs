@@ -32,6 +32,8 @@ const FILES: &[(&str, &str)] = load![
     "homepage",
     "homepage_no_modules",
     "limits",
+    "lint",
+    "list_groups",
     "load",
     "load_as_of",
     "load_attributes_type",
