@@ -146,8 +146,50 @@ impl Engine {
 
     /// Answers one request given as JSON text; failures come back as an error answer.
     pub fn answer_json(&mut self, request: &str) -> String {
+        // The request edge proxies send most: read it typed, skip the JSON tree, and write
+        // the answer directly. Anything else, or anything unusual, takes the general path.
+        if let Ok(check) = serde_json::from_str::<CheckRequest<'_>>(request) {
+            if check.op == "check" {
+                return self.check_json(&check.user, &check.product);
+            }
+        }
         let answer = json::parse(request).and_then(|value| self.answer_value(&value));
         self.finish(answer)
+    }
+
+    /// The `check` answer, written in canonical key order without building a JSON tree.
+    fn check_json(&self, user: &str, product: &str) -> String {
+        let (decision, via, product_groups) = self.check_parts(user, product);
+        let mut out = String::with_capacity(128);
+        let ids = |out: &mut String, groups: &[u32]| {
+            out.push('[');
+            for (i, &g) in groups.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if let Some(group) = self.dir.snap.groups.get(g as usize) {
+                    json::write_string(out, &group.id);
+                }
+            }
+            out.push(']');
+        };
+        out.push_str(if decision.allowed() {
+            r#"{"allowed":true,"productGroups":"#
+        } else {
+            r#"{"allowed":false,"productGroups":"#
+        });
+        ids(&mut out, &product_groups);
+        out.push_str(r#","reason":""#);
+        out.push_str(decision.reason());
+        out.push_str(r#"","revision":"#);
+        match self.revision() {
+            Some(r) => json::write_string(&mut out, r),
+            None => out.push_str("null"),
+        }
+        out.push_str(r#","via":"#);
+        ids(&mut out, &via);
+        out.push('}');
+        out
     }
 
     /// Answers one request given as a JSON value.
@@ -312,6 +354,17 @@ impl Engine {
     }
 
     fn check_answer(&self, user: &str, product: &str) -> Value {
+        let (decision, via, product_groups) = self.check_parts(user, product);
+        json!({
+            "allowed": decision.allowed(),
+            "reason": decision.reason(),
+            "via": self.group_ids(&via),
+            "productGroups": self.group_ids(&product_groups),
+        })
+    }
+
+    /// The decision, the granting groups, and the groups that would grant on a no.
+    fn check_parts(&self, user: &str, product: &str) -> (Decision, Vec<u32>, Vec<u32>) {
         let decision = self.check(user, product);
         let (mut via, mut product_groups) = (Vec::new(), Vec::new());
         if let (Some(u), Some(&p)) = (self.dir.user_index(user), self.dir.products.get(product)) {
@@ -328,12 +381,7 @@ impl Engine {
                 _ => {}
             }
         }
-        json!({
-            "allowed": decision.allowed(),
-            "reason": decision.reason(),
-            "via": self.group_ids(&via),
-            "productGroups": self.group_ids(&product_groups),
-        })
+        (decision, via, product_groups)
     }
 
     fn check_batch(&self, req: &mut Request<'_>) -> Result<Value, Error> {
@@ -773,6 +821,19 @@ fn rule_op(op: &str, req: &mut Request<'_>) -> Result<Value, Error> {
     }
 }
 
+/// A `check` request and nothing else: any other key, a duplicate or a type mismatch
+/// sends the request down the general path, which reports it properly.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest<'a> {
+    #[serde(borrow)]
+    op: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    user: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    product: std::borrow::Cow<'a, str>,
+}
+
 /// The error answer `{"error":{...},"revision":...}` as canonical JSON text.
 pub fn error_answer_json(error: &Error, revision: Option<&str>) -> String {
     let value = json!({
@@ -970,6 +1031,68 @@ impl<'a> Request<'a> {
                 format!("unknown request key `{extra}`"),
             )),
             None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(snapshot: &str) -> Engine {
+        let loaded = Engine::from_json(snapshot, LoadOptions::default());
+        assert!(loaded.is_ok(), "{loaded:?}", loaded = loaded.as_ref().err());
+        loaded.unwrap_or_else(|_| unreachable!())
+    }
+
+    /// The typed `check` path writes exactly what the general path writes.
+    #[test]
+    fn fast_check_answers_match_the_general_path() {
+        for snapshot in [
+            r#"{"revision":"r \"1\"","users":[{"id":"u1"},{"id":"u2","orgRole":"admin"}],
+                "groups":[{"id":"g\u00e9","name":"G","members":["u1"],"products":["p1"]},
+                          {"id":"g2","name":"G2","products":["p2"]}],
+                "products":[{"id":"p1"},{"id":"p2"}]}"#,
+            r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#,
+        ] {
+            let mut e = engine(snapshot);
+            for (user, product) in [
+                ("u1", "p1"),
+                ("u1", "p2"),
+                ("u2", "p2"),
+                ("x", "p1"),
+                ("u1", "x"),
+                ("x", "y"),
+            ] {
+                let request = format!(r#"{{"op":"check","user":"{user}","product":"{product}"}}"#);
+                let general = json::parse(&request).and_then(|v| e.answer_value(&v));
+                let general = e.finish(general);
+                assert_eq!(e.answer_json(&request), general, "{request}");
+            }
+        }
+    }
+
+    /// Requests that look like a check but are not exactly one still get the general path.
+    #[test]
+    fn unusual_check_requests_get_proper_errors() {
+        let mut e = engine(r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#);
+        for (request, code) in [
+            (
+                r#"{"op":"check","user":"u1","product":"p1","extra":1}"#,
+                "invalid-request",
+            ),
+            (r#"{"op":"check","user":"u1"}"#, "invalid-request"),
+            (
+                r#"{"op":"check","user":1,"product":"p1"}"#,
+                "invalid-request",
+            ),
+            (r#"{"op":"chek","user":"u1","product":"p1"}"#, "unknown-op"),
+        ] {
+            let answer = e.answer_json(request);
+            assert!(
+                answer.contains(&format!(r#""code":"{code}""#)),
+                "{request}: {answer}"
+            );
         }
     }
 }
