@@ -111,7 +111,7 @@ pub fn permissions(dir: &Directory, roles: &[(u32, Vec<Source>)]) -> Vec<String>
 
 /// Whether `u` is an owner or admin, and which.
 pub fn bypass(dir: &Directory, u: u32) -> Option<Decision> {
-    match dir.snap.users.get(u as usize).map(|x| x.org_role) {
+    match dir.org_roles.get(u as usize) {
         Some(OrgRole::Owner) => Some(Decision::Owner),
         Some(OrgRole::Admin) => Some(Decision::Admin),
         _ => None,

@@ -65,6 +65,8 @@ pub struct Directory {
     pub product_groups: Vec<Vec<u32>>,
     /// Per product, the users some active group of theirs gives it to.
     pub product_users: Vec<Bits>,
+    /// Each user's org role, packed: the access check reads it without touching the user.
+    pub org_roles: Vec<crate::snapshot::OrgRole>,
 }
 
 fn sorted_unique(mut v: Vec<u32>) -> Vec<u32> {
@@ -215,6 +217,7 @@ impl Directory {
                 .then_with(|| a.cmp(&b))
         });
 
+        let org_roles = snap.users.iter().map(|u| u.org_role).collect();
         let mut diagnostics = findings.list;
         diagnostics.sort_by(|a, b| a.order.cmp(&b.order));
 
@@ -233,6 +236,7 @@ impl Directory {
             user_roles,
             product_groups,
             product_users,
+            org_roles,
         }
     }
 
