@@ -218,6 +218,7 @@ impl Directory {
         });
 
         let org_roles = snap.users.iter().map(|u| u.org_role).collect();
+        shed(&mut snap);
         let mut diagnostics = findings.list;
         diagnostics.sort_by(|a, b| a.order.cmp(&b.order));
 
@@ -457,6 +458,23 @@ fn resolve_group(
         }
     }
     gs
+}
+
+/// Drops what compiling has turned into indexes: raw member entries, id lists already
+/// resolved, and key positions (only diagnostics use them, and those are made).
+/// A tenant's resident size is then mostly its indexes.
+fn shed(snap: &mut Snapshot) {
+    for user in &mut snap.users {
+        user.roles = Vec::new();
+        user.place.keys = Vec::new();
+    }
+    for group in &mut snap.groups {
+        group.members = Vec::new();
+        group.include_groups = Vec::new();
+        group.roles = Vec::new();
+        group.products = Vec::new();
+        group.place.keys = Vec::new();
+    }
 }
 
 /// Strongly connected components of a graph over `0..n` (Tarjan, iterative so that deep
