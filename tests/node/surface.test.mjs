@@ -141,6 +141,11 @@ test("typed methods answer plain objects of the contract's shapes", () => {
   assert.ok(Array.isArray(e.diagnostics().diagnostics));
   assert.equal(e.listGroups({ sort: "members", order: "desc" }).groups[0].group, "g2");
   assertPlain(e.lint());
+  e.free();
+});
+
+test("impact and apply take change lists, and impact a whole snapshot", () => {
+  const e = engine();
   const impact = e.impact([{ addMember: { group: "g1", user: "u3" } }]);
   assertPlain(impact);
   assert.deepEqual(impact.groups, [{ after: 2, before: 1, group: "g1" }]);
@@ -148,6 +153,10 @@ test("typed methods answer plain objects of the contract's shapes", () => {
   const applied = e.apply([{ addMember: { group: "g1", user: "u3" } }], { revision: "r2" });
   assert.equal(applied.revision, "r2");
   assert.equal(e.members("g1").total, 2);
+  throwsCode(() => e.apply([{ addMember: { group: "nope", user: "u1" } }]), "unknown-group", {
+    path: (path) => typeof path === "string" && path.startsWith("$.changes[0]"),
+  });
+  assert.equal(e.members("g1").total, 2, "a failed change list changes nothing");
   e.free();
 });
 
@@ -166,9 +175,6 @@ test("typed methods throw failures as Errors with code", () => {
     line: 1,
     column: (column) => Number.isInteger(column) && column > 1,
     expected: (expected) => Array.isArray(expected) && expected.length > 0,
-  });
-  throwsCode(() => e.apply([{ addMember: { group: "nope", user: "u1" } }]), "unknown-group", {
-    path: (path) => typeof path === "string" && path.startsWith("$.changes[0]"),
   });
   // The engine is unchanged and usable after every failure.
   assert.equal(e.members("g1").total, 1);
