@@ -1,8 +1,9 @@
 //! The plain WebAssembly ABI: `extern "C"` exports over linear memory, for wasmtime, wazero,
 //! edge proxies and any host without JavaScript glue.
 //!
-//! The module built with `--features abi` imports nothing and exports `memory` and the
-//! functions below.
+//! The module built with `--features abi` imports nothing and exports `memory`, the functions
+//! below, and the two globals the linker always adds (`__data_end`, `__heap_base`); no other
+//! export is part of the ABI.
 //! All integers are `i32`/`i64` on the wasm side; addresses and lengths are unsigned 32-bit.
 //!
 //! # Exports
