@@ -7,6 +7,8 @@
 
 use serde_json::Value;
 
+use crate::{error_answer_json, load_json, Engine, Error, ErrorCode, LoadOptions};
+
 /// Something that loads a snapshot and answers requests, as JSON text.
 pub trait Backend {
     /// Loads `snapshot` (JSON text) and returns the load answer:
@@ -14,6 +16,37 @@ pub trait Backend {
     fn load(&mut self, snapshot: &str, strict: bool) -> String;
     /// Answers one request (JSON text) against the loaded engine.
     fn query(&mut self, request: &str) -> String;
+}
+
+/// The core compiled into this program, behind [`Backend`]: the reference every other
+/// backend (wasmtime, Node) is compared with.
+#[derive(Default)]
+pub struct NativeBackend {
+    engine: Option<Engine>,
+}
+
+impl NativeBackend {
+    pub fn new() -> NativeBackend {
+        NativeBackend::default()
+    }
+}
+
+impl Backend for NativeBackend {
+    fn load(&mut self, snapshot: &str, strict: bool) -> String {
+        let (engine, answer) = load_json(snapshot, LoadOptions { strict });
+        self.engine = engine;
+        answer
+    }
+
+    fn query(&mut self, request: &str) -> String {
+        match self.engine.as_mut() {
+            Some(engine) => engine.answer_json(request),
+            None => error_answer_json(
+                &Error::new(ErrorCode::InvalidSnapshot, "no snapshot is loaded"),
+                None,
+            ),
+        }
+    }
 }
 
 /// The outcome of one case.

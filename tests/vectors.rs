@@ -14,8 +14,8 @@
 //! without a fraction), and a few limits whose inputs would not fit a readable vector file are
 //! checked directly at the end of this file.
 
-use groupgate::vectors::{run_file, Backend};
-use groupgate::{load_json, Engine, LoadOptions};
+use groupgate::vectors::{run_file, NativeBackend};
+use groupgate::{load_json, LoadOptions};
 use serde_json::Value;
 
 /// Every vector file, embedded at compile time so the runner needs no working directory.
@@ -71,29 +71,6 @@ const FILES: &[(&str, &str)] = load![
     "values",
 ];
 
-/// The native core behind the vector runner.
-#[derive(Default)]
-struct Native {
-    engine: Option<Engine>,
-}
-
-impl Backend for Native {
-    fn load(&mut self, snapshot: &str, strict: bool) -> String {
-        let (engine, answer) = load_json(snapshot, LoadOptions { strict });
-        self.engine = engine;
-        answer
-    }
-
-    fn query(&mut self, request: &str) -> String {
-        match self.engine.as_mut() {
-            Some(engine) => engine.answer_json(request),
-            None => {
-                r#"{"error":{"code":"no-engine","message":"the snapshot did not load"}}"#.to_owned()
-            }
-        }
-    }
-}
-
 fn no_snapshot_files(path: &str) -> Result<String, String> {
     Err(format!(
         "`snapshotFile` {path} is not supported by the embedded corpus"
@@ -107,7 +84,7 @@ fn vectors() {
     let mut failed = 0usize;
     let mut malformed = Vec::new();
     for (name, text) in FILES {
-        let mut backend = Native::default();
+        let mut backend = NativeBackend::new();
         match run_file(
             name,
             text,
