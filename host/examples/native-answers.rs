@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::run_file;
-use groupgate_host::native::NativeBackend;
+use groupgate::vectors::{run_file, NativeBackend};
 use serde_json::{Map, Value};
 
 fn main() {

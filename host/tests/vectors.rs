@@ -6,8 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::{run_file, CaseOutcome};
-use groupgate_host::native::NativeBackend;
+use groupgate::vectors::{run_file, CaseOutcome, NativeBackend};
 use groupgate_host::wasm::WasmBackend;
 
 fn vector_files() -> Vec<PathBuf> {
