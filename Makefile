@@ -5,10 +5,22 @@ SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 
-.PHONY: ci test wasm-abi wasm-js test-host test-node test-browser native-answers size \
-	fmt-check clippy node-deps bench
+.PHONY: ci setup setup-wasm demo test wasm-abi wasm-js test-host test-node test-browser \
+	native-answers size fmt-check clippy node-deps bench
 
-ci: fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size
+ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size
+
+# Everything the checks need, installed idempotently (each step skips what is there).
+setup: setup-wasm node-deps
+	scripts/apt-install.sh chromium
+
+# A compiler for wasm32-unknown-unknown and wasm-bindgen-cli at the pinned version.
+setup-wasm:
+	scripts/install-wasm-toolchain.sh
+
+# The tour of the bundled sample tenant, answered inside the WebAssembly module.
+demo: setup-wasm wasm-abi
+	cargo run -q -p groupgate-host -- demo
 
 test:
 	cargo test
