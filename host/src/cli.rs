@@ -33,7 +33,7 @@ Usage:
 
 Options:
   --native    run the core compiled natively instead of the WebAssembly module
-              (by default the module $GROUPGATE_WASM, else target/wasm/groupgate.wasm
+              (by default the module $GROUPGATE_WASM, else target/abi/groupgate.wasm
               as built by `make wasm-abi`, runs in wasmtime)
   --strict    refuse a snapshot with error-severity diagnostics
   -h, --help  show this text
