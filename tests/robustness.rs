@@ -1,0 +1,195 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+//! No input may make the engine panic (a panic is a trap in WebAssembly).
+//!
+//! Every vector file's snapshot and requests are corrupted in thousands of deterministic
+//! ways — bytes dropped, repeated, swapped for JSON punctuation, values retyped — and fed to
+//! the JSON path. Each must come back as an answer; a panic fails the test.
+
+use groupgate::{load_json, LoadOptions};
+use serde_json::Value;
+
+/// splitmix64: a fixed sequence, so a failure always reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const SPLICES: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "null",
+    "true",
+    "-1",
+    "1e999",
+    "0.5",
+    "\"\\u0000\"",
+    "{}",
+    "[]",
+    "\"op\"",
+    "\"check\"",
+    "\"members\"",
+    "\"rule\"",
+    "\"(((\"",
+    "\"MEMBER OF\"",
+    "\"é\"",
+    "\\",
+    "\"a\"",
+];
+
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(4) {
+            0 if !bytes.is_empty() => {
+                let end = (at + 1 + rng.below(8)).min(bytes.len());
+                bytes.drain(at.min(end)..end);
+            }
+            1 => {
+                let splice = SPLICES[rng.below(SPLICES.len())];
+                bytes.splice(at..at, splice.bytes());
+            }
+            2 if at < bytes.len() => {
+                let end = (at + 1 + rng.below(16)).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy);
+            }
+            _ => {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = b"{}[],:\"0a-."[rng.below(11)];
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Replaces one value somewhere in `value` by a value of another JSON type.
+fn retype(value: &mut Value, rng: &mut Rng) {
+    let replacements = [
+        Value::Null,
+        Value::Bool(true),
+        serde_json::json!(-3),
+        serde_json::json!(1.5),
+        serde_json::json!("x"),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!([[["deep"]]]),
+    ];
+    retype_at(value, &replacements, rng);
+}
+
+fn retype_at(node: &mut Value, replacements: &[Value], rng: &mut Rng) {
+    let descend = rng.below(3) > 0;
+    match node {
+        Value::Object(map) if descend && !map.is_empty() => {
+            let i = rng.below(map.len());
+            if let Some(child) = map.values_mut().nth(i) {
+                return retype_at(child, replacements, rng);
+            }
+        }
+        Value::Array(items) if descend && !items.is_empty() => {
+            let i = rng.below(items.len());
+            if let Some(child) = items.get_mut(i) {
+                return retype_at(child, replacements, rng);
+            }
+        }
+        _ => {}
+    }
+    *node = replacements[rng.below(replacements.len())].clone();
+}
+
+fn vector_files() -> Vec<Value> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut reader = serde_json::Deserializer::from_str(&text);
+        reader.disable_recursion_limit();
+        let file: Value = serde::Deserialize::deserialize(&mut reader).unwrap();
+        if file.get("snapshot").is_some() && text.len() < 100_000 {
+            files.push(file);
+        }
+    }
+    files
+}
+
+#[test]
+fn corrupted_snapshots_and_requests_never_panic() {
+    let mut rng = Rng(0x5eed);
+    let files = vector_files();
+    assert!(files.len() > 20);
+    let mut answered = 0usize;
+    for round in 0..12 {
+        for file in &files {
+            let snapshot = &file["snapshot"];
+            let requests: Vec<Value> = file["cases"]
+                .as_array()
+                .map(|cases| {
+                    cases
+                        .iter()
+                        .filter_map(|c| c.get("request").cloned())
+                        .collect()
+                })
+                .unwrap_or_default();
+
+            let text = if round % 2 == 0 {
+                mutate(&snapshot.to_string(), &mut rng)
+            } else {
+                let mut s = snapshot.clone();
+                retype(&mut s, &mut rng);
+                s.to_string()
+            };
+            let (engine, answer) = load_json(
+                &text,
+                LoadOptions {
+                    strict: round % 3 == 0,
+                },
+            );
+            assert!(answer.starts_with('{'), "{answer}");
+            // Queries go to the corrupted engine when it loaded, else to the intact one.
+            let engine =
+                engine.or_else(|| load_json(&snapshot.to_string(), LoadOptions::default()).0);
+            // Files about load failures have no snapshot that loads: nothing to query.
+            let Some(mut engine) = engine else { continue };
+            for request in &requests {
+                let mutated = if rng.below(2) == 0 {
+                    mutate(&request.to_string(), &mut rng)
+                } else {
+                    let mut r = request.clone();
+                    retype(&mut r, &mut rng);
+                    r.to_string()
+                };
+                for text in [request.to_string(), mutated] {
+                    let answer = engine.answer_json(&text);
+                    let parsed: Value = serde_json::from_str(&answer).unwrap();
+                    assert!(parsed.get("revision").is_some(), "{text} → {answer}");
+                    answered += 1;
+                }
+            }
+        }
+    }
+    assert!(answered > 5_000, "only {answered} requests were answered");
+}
