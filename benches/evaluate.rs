@@ -126,8 +126,15 @@ fn evaluate(c: &mut Criterion) {
             })
         });
 
+        // 10,000 users per iteration; a tenth of them from `large` on, to keep a run short
+        // (the time is per request either way).
+        let access_count = if size.users >= 100_000 {
+            ACCESS_USERS / 10
+        } else {
+            ACCESS_USERS
+        };
         let access_requests: Vec<String> = tenant
-            .access_users(SEED, ACCESS_USERS)
+            .access_users(SEED, access_count)
             .iter()
             .map(|user| user_access_request(user))
             .collect();

@@ -86,7 +86,7 @@ fn type_name(name: &str) -> Result<EntityTypeName, String> {
 impl Input {
     /// Builds Cedar's entities from the snapshot text. Manual members, includes, activity and
     /// products are read from the snapshot itself; dynamic members come from groupgate's
-    /// `userAccess` answers, since Cedar has no counterpart of membership rules.
+    /// `members` listings of type `dynamic`, since Cedar has no counterpart of membership rules.
     pub fn from_snapshot(snapshot: &str, engine: &mut groupgate::Engine) -> Result<Input, String> {
         let root: Value =
             serde_json::from_str(snapshot).map_err(|error| format!("snapshot: {error}"))?;
@@ -147,34 +147,42 @@ impl Input {
                 }
             }
         }
+        // Dynamic members: one `members` listing (type dynamic) per group with a rule.
         let mut dynamic_edges = 0;
-        for (index, user) in users.iter().enumerate() {
-            let id = user.get("id").and_then(Value::as_str).unwrap_or("");
-            let answer = engine.answer_json(&groupgate_workload::user_access_request(id));
-            let answer: Value =
-                serde_json::from_str(&answer).map_err(|error| format!("userAccess: {error}"))?;
-            if let Some(error) = answer.get("error") {
-                return Err(format!("groupgate userAccess {id}: {error}"));
+        for (group, value) in groups.iter().enumerate() {
+            if value.get("rule").is_none() {
+                continue;
             }
-            for membership in answer
-                .get("groups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let dynamic = membership
-                    .get("types")
+            let mut page = 1;
+            loop {
+                let mut request = String::from("{\"op\":\"members\",\"group\":");
+                push_json_str(&mut request, group_ids[group]);
+                let _ = write!(
+                    request,
+                    ",\"type\":\"dynamic\",\"page\":{page},\"pageSize\":1000}}"
+                );
+                let answer: Value = serde_json::from_str(&engine.answer_json(&request))
+                    .map_err(|error| format!("members: {error}"))?;
+                if let Some(error) = answer.get("error") {
+                    return Err(format!("groupgate members {}: {error}", group_ids[group]));
+                }
+                let listed = answer
+                    .get("members")
                     .and_then(Value::as_array)
-                    .is_some_and(|types| types.iter().any(|kind| kind == "dynamic"));
-                let group = membership
-                    .get("group")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                if let (true, Some(group)) = (dynamic, group_index.get(group)) {
-                    if user_parents[index].insert(*group) {
-                        dynamic_edges += 1;
+                    .cloned()
+                    .unwrap_or_default();
+                for member in &listed {
+                    let user = member.get("user").and_then(Value::as_str).unwrap_or("");
+                    if let Some(user) = user_index.get(user) {
+                        if user_parents[*user].insert(group) {
+                            dynamic_edges += 1;
+                        }
                     }
                 }
+                if listed.len() < 1000 {
+                    break;
+                }
+                page += 1;
             }
         }
 

@@ -14,7 +14,7 @@
 //! * two policies: `principal in resource.groups`, and org owners and admins.
 //!
 //! Cedar cannot evaluate groupgate's membership rules, so dynamic members are materialized
-//! with groupgate (`userAccess` answers) and given to Cedar as parent edges.
+//! with groupgate (`members` listings of type `dynamic`) and given to Cedar as parent edges.
 //! Cedar also rejects a cyclic entity hierarchy, so each include cycle (a strongly connected
 //! set of active groups) is flattened: every member of the set gets the set's outside
 //! parents, and every child of one member of the set gets all of them as parents.
