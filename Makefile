@@ -63,5 +63,9 @@ node-deps: $(NODE_DEPS)
 $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund
 
+# Criterion benches (small and medium; GROUPGATE_BENCH_SIZES=small,medium,large for more),
+# their table, then the same checks through Cedar. BENCHMARKS.md has the other benches.
 bench:
-	@echo "bench: no benchmarks wired in yet"
+	cargo bench --bench evaluate
+	python3 benches/summarize.py
+	cargo run --release -q -p groupgate-bench-cedar --bin bench-cedar -- --size $(or $(BENCH_CEDAR_SIZE),medium)
