@@ -5,10 +5,10 @@ SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 
-.PHONY: ci setup setup-wasm demo test wasm-abi wasm-js test-host test-node test-browser \
+.PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
 	native-answers size fmt-check clippy node-deps bench
 
-ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size
+ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps
@@ -65,6 +65,12 @@ $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 
 # Criterion benches (small and medium; GROUPGATE_BENCH_SIZES=small,medium,large for more),
 # their table, then the same checks through Cedar. BENCHMARKS.md has the other benches.
+# The benchmark build, checked without timing anything: each criterion bench runs once on
+# `small`, and the Cedar comparison runs on `small`, failing on any answer that differs.
+bench-smoke:
+	GROUPGATE_BENCH_SIZES=small cargo bench --bench evaluate -- --test
+	cargo run -q -p groupgate-bench-cedar --bin bench-cedar -- --size small --runs 1
+
 bench:
 	cargo bench --bench evaluate
 	python3 benches/summarize.py
