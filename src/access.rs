@@ -1,163 +1,211 @@
 //! What membership grants (SPEC §5): roles with their sources, permissions, products with
-//! their reasons, and the fast access check. Also how a user is in a group (`types`, `via`).
+//! their reasons, and the access check.
 
-use crate::api::Decision;
-use crate::directory::Directory;
-use crate::snapshot::OrgRole;
+use crate::ids::{GroupIx, PermIx, ProductIx, RoleIx, UserIx};
+use crate::model::{Bypass, Tenant};
+
+/// The answer to "may user U use product P": positive means allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Decision {
+    /// Allowed through an active group that carries the product.
+    Group = 1,
+    /// Allowed because the user is an org owner.
+    Owner = 2,
+    /// Allowed because the user is an org admin.
+    Admin = 3,
+    /// Denied: no active group of the user carries the product.
+    NoGroup = 0,
+    /// Denied: the user is unknown.
+    UnknownUser = -1,
+    /// Denied: the product is unknown.
+    UnknownProduct = -2,
+}
+
+impl Decision {
+    /// Whether the user may use the product.
+    pub fn allowed(self) -> bool {
+        (self as i32) > 0
+    }
+
+    /// The `reason` of a `check` answer.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Decision::Group => "group",
+            Decision::Owner => "owner",
+            Decision::Admin => "admin",
+            Decision::NoGroup => "no-group",
+            Decision::UnknownUser => "unknown-user",
+            Decision::UnknownProduct => "unknown-product",
+        }
+    }
+
+    fn of(bypass: Bypass) -> Decision {
+        match bypass {
+            Bypass::Owner => Decision::Owner,
+            Bypass::Admin => Decision::Admin,
+        }
+    }
+}
+
+/// The access check by id: one id lookup for each side and one bit probe.
+#[inline]
+pub fn decide(t: &Tenant, user: &str, product: &str) -> Decision {
+    let Some((u, bypass)) = t.user_for_check(user) else {
+        return Decision::UnknownUser;
+    };
+    let Some(p) = t.product(product) else {
+        return Decision::UnknownProduct;
+    };
+    match bypass {
+        Some(b) => Decision::of(b),
+        None if t.reaches(u, p) => Decision::Group,
+        None => Decision::NoGroup,
+    }
+}
+
+/// A `check` answer: the decision, the granting groups, and on a no, the groups that would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The decision.
+    pub decision: Decision,
+    /// The active groups of the user that carry the product, by id (on `group`).
+    pub via: Vec<GroupIx>,
+    /// The active groups that carry the product, by id (on `no-group`).
+    pub product_groups: Vec<GroupIx>,
+}
+
+/// The full `check`.
+pub fn check(t: &Tenant, user: &str, product: &str) -> Check {
+    let decision = decide(t, user, product);
+    let mut via = Vec::new();
+    let mut product_groups = Vec::new();
+    if let (Some(u), Some(p)) = (t.user(user), t.product(product)) {
+        match decision {
+            Decision::Group => via = granting_groups(t, u, p),
+            Decision::NoGroup => product_groups = t.product_groups(p).to_vec(),
+            _ => {}
+        }
+    }
+    Check {
+        decision,
+        via,
+        product_groups,
+    }
+}
+
+/// The active groups of `u` that carry `p`, by id.
+pub fn granting_groups(t: &Tenant, u: UserIx, p: ProductIx) -> Vec<GroupIx> {
+    t.product_groups(p)
+        .iter()
+        .copied()
+        .filter(|&g| t.is_member(g, u))
+        .collect()
+}
 
 /// Where a role comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    /// Assigned to the user directly.
     Direct,
-    Group(u32),
+    /// Carried by an active group of the user.
+    Group(GroupIx),
 }
 
-/// How a user is a member of a group.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Membership {
-    pub manual: bool,
-    pub dynamic: bool,
-    /// The active groups of `includeGroups` that hold the user (ascending).
-    pub via: Vec<u32>,
+/// `roles(u)` with their sources, by role id: `direct` first, then groups by id (SPEC §5).
+pub fn roles(t: &Tenant, u: UserIx) -> Vec<(RoleIx, Vec<Source>)> {
+    roles_through(t, u, &t.granting_groups_of(u))
 }
 
-impl Membership {
-    pub fn is_member(&self) -> bool {
-        self.manual || self.dynamic || !self.via.is_empty()
-    }
-
-    /// `types` in the order manual, dynamic, group.
-    pub fn types(&self) -> Vec<&'static str> {
-        let mut t = Vec::with_capacity(3);
-        if self.manual {
-            t.push("manual");
-        }
-        if self.dynamic {
-            t.push("dynamic");
-        }
-        if !self.via.is_empty() {
-            t.push("group");
-        }
-        t
-    }
-}
-
-/// How `u` is in `g`, read off the final member sets (SPEC §3.2).
-pub fn membership(dir: &Directory, g: u32, u: u32) -> Membership {
-    let Some(state) = dir.group_state.get(g as usize) else {
-        return Membership::default();
-    };
-    Membership {
-        manual: state.manual.binary_search(&u).is_ok(),
-        dynamic: state.dynamic.contains(u),
-        via: state
-            .include
-            .iter()
-            .copied()
-            .filter(|&s| is_active(dir, s) && dir.is_member(s, u))
-            .collect(),
-    }
-}
-
-pub fn is_active(dir: &Directory, g: u32) -> bool {
-    dir.snap.groups.get(g as usize).is_some_and(|x| x.is_active)
-}
-
-/// The active groups `u` is a member of.
-pub fn active_groups(dir: &Directory, u: u32) -> impl Iterator<Item = u32> + '_ {
-    dir.groups_of(u)
+/// `roles(u)` given `u`'s granting groups.
+pub fn roles_through(t: &Tenant, u: UserIx, groups: &[GroupIx]) -> Vec<(RoleIx, Vec<Source>)> {
+    let mut pairs: Vec<(RoleIx, Source)> = t
+        .direct_roles(u)
         .into_iter()
-        .filter(move |&g| is_active(dir, g))
-}
-
-/// `roles(u)` with their sources: `direct` first, then groups by id (SPEC §5).
-pub fn roles(dir: &Directory, u: u32) -> Vec<(u32, Vec<Source>)> {
-    let mut out: Vec<(u32, Vec<Source>)> = Vec::new();
-    let mut add = |role: u32, source: Source| match out.binary_search_by_key(&role, |e| e.0) {
-        Ok(i) => {
-            if let Some(e) = out.get_mut(i) {
-                e.1.push(source);
-            }
-        }
-        Err(i) => out.insert(i, (role, vec![source])),
-    };
-    for &r in dir.user_roles.get(u as usize).into_iter().flatten() {
-        add(r, Source::Direct);
+        .map(|r| (r, Source::Direct))
+        .collect();
+    for &g in groups {
+        pairs.extend(t.group_roles(g).into_iter().map(|r| (r, Source::Group(g))));
     }
-    for g in active_groups(dir, u) {
-        for &r in dir
-            .group_state
-            .get(g as usize)
-            .map(|s| s.roles.as_slice())
-            .unwrap_or_default()
-        {
-            add(r, Source::Group(g));
+    // Stable: within a role, `direct` then groups in id order, as pushed.
+    pairs.sort_by_key(|(r, _)| t.role_rank(*r));
+    let mut out: Vec<(RoleIx, Vec<Source>)> = Vec::new();
+    for (r, source) in pairs {
+        match out.last_mut() {
+            Some((last, sources)) if *last == r => sources.push(source),
+            _ => out.push((r, vec![source])),
         }
     }
     out
 }
 
-/// `permissions(u)`, sorted by bytes, without duplicates.
-pub fn permissions(dir: &Directory, roles: &[(u32, Vec<Source>)]) -> Vec<String> {
-    let mut out: Vec<String> = roles
+/// `permissions(u)` from `u`'s roles, by bytes, without duplicates.
+pub fn permissions(t: &Tenant, roles: &[(RoleIx, Vec<Source>)]) -> Vec<PermIx> {
+    let mut out: Vec<PermIx> = roles
         .iter()
-        .filter_map(|(r, _)| dir.snap.roles.get(*r as usize))
-        .flat_map(|role| role.permissions.iter().cloned())
+        .flat_map(|(r, _)| t.role_permissions(*r).iter().copied())
         .collect();
     out.sort_unstable();
     out.dedup();
+    t.sort_permissions(&mut out);
     out
 }
 
-/// Whether `u` is an owner or admin, and which.
-pub fn bypass(dir: &Directory, u: u32) -> Option<Decision> {
-    match dir.org_roles.get(u as usize) {
-        Some(OrgRole::Owner) => Some(Decision::Owner),
-        Some(OrgRole::Admin) => Some(Decision::Admin),
-        _ => None,
-    }
-}
-
-/// The fast access check over interned indices.
-pub fn decide(dir: &Directory, u: u32, p: u32) -> Decision {
-    if let Some(bypass) = bypass(dir, u) {
-        return bypass;
-    }
-    if dir
-        .product_users
-        .get(p as usize)
-        .is_some_and(|users| users.contains(u))
-    {
-        Decision::Group
-    } else {
-        Decision::NoGroup
-    }
-}
-
-/// The active groups of `u` that carry `p`.
-pub fn granting_groups(dir: &Directory, u: u32, p: u32) -> Vec<u32> {
-    dir.product_groups
-        .get(p as usize)
+/// The roles of `user` that grant `permission`, by id; none for an unknown user.
+pub fn has_permission(t: &Tenant, user: &str, permission: &str) -> Vec<RoleIx> {
+    let (Some(u), Some(p)) = (t.user(user), t.permission(permission)) else {
+        return Vec::new();
+    };
+    roles(t, u)
         .into_iter()
-        .flatten()
-        .copied()
-        .filter(|&g| dir.is_member(g, u))
+        .map(|(r, _)| r)
+        .filter(|&r| t.role_permissions(r).contains(&p))
         .collect()
 }
 
-/// The products `u` may use, with the reason and the granting groups.
-pub fn products(dir: &Directory, u: u32) -> Vec<(u32, Decision, Vec<u32>)> {
-    if let Some(bypass) = bypass(dir, u) {
-        let n = u32::try_from(dir.snap.products.len()).unwrap_or(0);
-        return (0..n).map(|p| (p, bypass, Vec::new())).collect();
+/// The products `u` may use, by id, with the reason and the granting groups.
+pub fn products(t: &Tenant, u: UserIx) -> Vec<(ProductIx, Decision, Vec<GroupIx>)> {
+    products_through(t, u, &t.granting_groups_of(u))
+}
+
+/// The products `u` may use, given `u`'s granting groups.
+pub fn products_through(
+    t: &Tenant,
+    u: UserIx,
+    groups: &[GroupIx],
+) -> Vec<(ProductIx, Decision, Vec<GroupIx>)> {
+    if let Some(bypass) = t.bypass(u) {
+        return t
+            .products_by_id()
+            .map(|p| (p, Decision::of(bypass), Vec::new()))
+            .collect();
     }
-    let n = u32::try_from(dir.product_users.len()).unwrap_or(0);
-    (0..n)
-        .filter(|&p| {
-            dir.product_users
-                .get(p as usize)
-                .is_some_and(|users| users.contains(u))
+    let mut pairs: Vec<(ProductIx, GroupIx)> = Vec::new();
+    for &g in groups {
+        pairs.extend(t.group_products(g).into_iter().map(|p| (p, g)));
+    }
+    pairs.sort_by_key(|(p, _)| t.product_rank(*p));
+    let mut out: Vec<(ProductIx, Decision, Vec<GroupIx>)> = Vec::new();
+    for (p, g) in pairs {
+        match out.last_mut() {
+            Some((last, _, via)) if *last == p => via.push(g),
+            _ => out.push((p, Decision::Group, vec![g])),
+        }
+    }
+    out
+}
+
+/// The users who may use `p`, in the order people see them, with reasons.
+pub fn who_can_access(t: &Tenant, p: ProductIx) -> Vec<(UserIx, Decision)> {
+    t.users_by_name()
+        .iter()
+        .filter_map(|&u| {
+            let decision = match t.bypass(u) {
+                Some(b) => Decision::of(b),
+                None if t.reaches(u, p) => Decision::Group,
+                None => return None,
+            };
+            Some((u, decision))
         })
-        .map(|p| (p, Decision::Group, granting_groups(dir, u, p)))
         .collect()
 }

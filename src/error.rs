@@ -2,7 +2,9 @@
 //!
 //! Every failure the engine reports, at load or per request, is an [`Error`].
 //! On the wire it becomes `{"error":{"code","message","path","line","column","expected"}}`
-//! (the last four `null` when they do not apply); vectors assert on `code`, never on `message`.
+//! (the last four `null` when they do not apply); vectors assert on `code` and the location,
+//! never on `message`.
+//! The fields are private so that what an error carries can grow without breaking callers.
 
 use std::fmt;
 
@@ -10,16 +12,27 @@ use std::fmt;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// The text is not JSON.
     InvalidJson,
+    /// The snapshot (or compiled bytes) cannot be used at all.
     InvalidSnapshot,
+    /// The request is malformed: a missing, unknown or mistyped key.
     InvalidRequest,
+    /// The request names an op this engine does not know.
     UnknownOp,
+    /// A user id that the snapshot does not have.
     UnknownUser,
+    /// A group id that the snapshot does not have.
     UnknownGroup,
+    /// A role id that the snapshot does not have.
     UnknownRole,
+    /// A product id that the snapshot does not have.
     UnknownProduct,
+    /// Rule text that does not parse.
     RuleSyntax,
+    /// A rule AST that is not well formed, or rule text with no canonical form.
     InvalidRule,
+    /// A limit of the contract is exceeded.
     LimitExceeded,
 }
 
@@ -51,19 +64,16 @@ impl fmt::Display for ErrorCode {
 /// A failure with its code, a lowercase message, and where it happened when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    pub code: ErrorCode,
-    pub message: String,
-    /// A JSON path such as `$.groups[3].rule`.
-    pub path: Option<String>,
-    /// 1-based line, for rule text and JSON text.
-    pub line: Option<u32>,
-    /// 1-based column counted in Unicode characters.
-    pub column: Option<u32>,
-    /// What would have been accepted, for rule syntax errors.
-    pub expected: Option<Vec<String>>,
+    code: ErrorCode,
+    message: String,
+    path: Option<String>,
+    line: Option<u32>,
+    column: Option<u32>,
+    expected: Option<Vec<String>>,
 }
 
 impl Error {
+    /// An error with a code and a message, located nowhere yet.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
         Error {
             code,
@@ -75,14 +85,84 @@ impl Error {
         }
     }
 
-    /// The same error located at `path`.
+    /// The same error located at the JSON path `path` (such as `$.groups[3].rule`).
+    #[must_use]
     pub fn at(mut self, path: impl Into<String>) -> Error {
         self.path = Some(path.into());
         self
     }
 
+    /// The same error at a 1-based line and column (counted in Unicode characters).
+    #[must_use]
+    pub(crate) fn at_position(mut self, line: u32, column: u32) -> Error {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// The same error listing what would have been accepted.
+    #[must_use]
+    pub(crate) fn expecting(mut self, expected: Vec<String>) -> Error {
+        self.expected = Some(expected);
+        self
+    }
+
+    /// The same error with another code (a rule error inside a snapshot, say).
+    #[must_use]
+    pub(crate) fn with_code(mut self, code: ErrorCode) -> Error {
+        self.code = code;
+        self
+    }
+
+    /// The same error located at `path` unless it already has a location.
+    #[must_use]
+    pub(crate) fn at_if_unset(self, path: &str) -> Error {
+        if self.path.is_some() {
+            self
+        } else {
+            self.at(path)
+        }
+    }
+
+    /// The same error with its path moved under `prefix`: `$.groups[0]` under `$.next`
+    /// becomes `$.next.groups[0]`.
+    #[must_use]
+    pub(crate) fn under(mut self, prefix: &str) -> Error {
+        self.path = Some(match self.path.take() {
+            Some(path) => format!("{prefix}{}", path.strip_prefix('$').unwrap_or(&path)),
+            None => prefix.to_owned(),
+        });
+        self
+    }
+
+    /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
+    }
+
+    /// What went wrong, lowercase, without a final period.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The JSON path of the problem, when it lies in JSON.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// The 1-based line, for rule text and JSON text.
+    pub fn line(&self) -> Option<u32> {
+        self.line
+    }
+
+    /// The 1-based column, counted in Unicode characters.
+    pub fn column(&self) -> Option<u32> {
+        self.column
+    }
+
+    /// What would have been accepted, for rule syntax errors.
+    pub fn expected(&self) -> Option<&[String]> {
+        self.expected.as_deref()
     }
 }
 
@@ -100,3 +180,27 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_move_under_a_prefix() {
+        let e = Error::new(ErrorCode::InvalidSnapshot, "x").at("$.groups[0].name");
+        assert_eq!(e.under("$.next").path(), Some("$.next.groups[0].name"));
+        let e = Error::new(ErrorCode::InvalidJson, "x");
+        assert_eq!(e.under("$.next").path(), Some("$.next"));
+    }
+
+    #[test]
+    fn display_names_code_path_and_position() {
+        let e = Error::new(ErrorCode::RuleSyntax, "unexpected `)`")
+            .at("$.rule")
+            .at_position(1, 7);
+        assert_eq!(
+            e.to_string(),
+            "rule-syntax: unexpected `)` at $.rule (line 1, column 7)"
+        );
+    }
+}

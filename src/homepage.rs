@@ -1,141 +1,125 @@
 //! Where a user lands (SPEC §6): the home group, the homepage redirect and the dashboard.
 
-use serde_json::Value;
+use crate::access::permissions;
+use crate::ids::{GroupIx, ModuleIx, PermIx, UserIx};
+use crate::json::Canonical;
+use crate::model::Tenant;
 
-use crate::access::{active_groups, is_active, permissions, roles};
-use crate::directory::Directory;
+/// Where the redirect comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectSource {
+    /// The user asked never to be redirected.
+    Prevented,
+    /// The user's own module.
+    User,
+    /// The home group's module.
+    Group,
+    /// No redirect.
+    Default,
+}
 
-/// The resolved homepage of a user.
+/// Where the dashboard comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DashboardSource {
+    /// The user's own.
+    User,
+    /// The home group's published dashboard.
+    Group,
+    /// The tenant's default.
+    Default,
+    /// None at all.
+    None,
+}
+
+/// A user's resolved homepage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Homepage<'a> {
-    pub redirect: Option<&'a str>,
-    pub source: &'static str,
-    pub group: Option<u32>,
-    pub note: Option<String>,
-    pub dashboard_source: &'static str,
-    pub dashboard_group: Option<u32>,
-    pub layout: Option<&'a Value>,
+    /// The module to redirect to.
+    pub redirect: Option<ModuleIx>,
+    /// Why.
+    pub source: RedirectSource,
+    /// The home group.
+    pub group: Option<GroupIx>,
+    /// The groups in conflict, when they disagree and none is chosen.
+    pub conflict: Vec<GroupIx>,
+    /// The dashboard's source.
+    pub dashboard_source: DashboardSource,
+    /// The group whose dashboard it is.
+    pub dashboard_group: Option<GroupIx>,
+    /// The dashboard.
+    pub layout: Option<&'a Canonical>,
 }
 
-/// Whether `module` is a valid homepage module for a user with `perms` (SPEC §6).
-fn valid_module(dir: &Directory, module: &str, perms: &[String]) -> bool {
-    let Some(modules) = &dir.modules else {
-        return true;
-    };
-    let Some(&m) = modules.get(module) else {
-        return false;
-    };
-    let required = dir
-        .snap
-        .modules
-        .as_ref()
-        .and_then(|list| list.get(m as usize))
-        .and_then(|m| m.required_permission.as_ref());
-    required.is_none_or(|p| perms.binary_search(p).is_ok())
+/// Resolves where `u` lands.
+pub fn resolve(t: &Tenant, u: UserIx) -> Homepage<'_> {
+    let granting = t.granting_groups_of(u);
+    let roles = crate::access::roles_through(t, u, &granting);
+    let mut perms: Vec<PermIx> = permissions(t, &roles);
+    perms.sort_unstable();
+    resolve_with(t, u, &granting, &perms)
 }
 
-/// Published dashboards agree when they are the same JSON, numbers compared by value.
-fn same_dashboard(a: Option<&Value>, b: Option<&Value>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => crate::json::same(a, b),
-        (a, b) => a.is_none() && b.is_none(),
-    }
-}
+/// Resolves where `u` lands, given `u`'s granting groups and permissions (sorted by slot).
+pub fn resolve_with<'t>(
+    t: &'t Tenant,
+    u: UserIx,
+    granting: &[GroupIx],
+    perms: &[PermIx],
+) -> Homepage<'t> {
+    let module_of = |g: GroupIx| t.group_homepage(g).filter(|&m| t.module_valid(m, perms));
+    let dashboard_of = |g: GroupIx| t.group_dashboard(g);
 
-/// Resolves where user `u` lands.
-pub fn resolve(dir: &Directory, u: u32) -> Homepage<'_> {
-    let Some(user) = dir.snap.users.get(u as usize) else {
-        return Homepage {
-            redirect: None,
-            source: "default",
-            group: None,
-            note: None,
-            dashboard_source: "none",
-            dashboard_group: None,
-            layout: None,
-        };
-    };
-    let perms = permissions(dir, &roles(dir, u));
-    let module_of = |g: u32| -> Option<&str> {
-        dir.snap
-            .groups
-            .get(g as usize)
-            .and_then(|x| x.homepage_module.as_deref())
-            .filter(|m| valid_module(dir, m, &perms))
-    };
-    let dashboard_of = |g: u32| {
-        dir.snap
-            .groups
-            .get(g as usize)
-            .and_then(|x| x.dashboard.as_ref())
-    };
-
-    let primary = user
-        .primary_group
-        .as_deref()
-        .and_then(|id| dir.group_index(id))
-        .filter(|&g| is_active(dir, g));
-    let mut note = None;
-    let home = match primary {
+    let mut conflict = Vec::new();
+    let home = match t.primary_group(u).filter(|&g| t.grants(g)) {
         Some(g) => Some(g),
         None => {
-            let candidates: Vec<u32> = active_groups(dir, u)
+            let candidates: Vec<GroupIx> = granting
+                .iter()
+                .copied()
                 .filter(|&g| module_of(g).is_some() || dashboard_of(g).is_some())
                 .collect();
             let first = candidates.first().copied();
             let agree = first.is_some_and(|f| {
-                candidates.iter().all(|&g| {
-                    module_of(g) == module_of(f) && same_dashboard(dashboard_of(g), dashboard_of(f))
-                })
+                candidates
+                    .iter()
+                    .all(|&g| module_of(g) == module_of(f) && dashboard_of(g) == dashboard_of(f))
             });
             if agree {
                 first
             } else {
                 if candidates.len() > 1 {
-                    let names: Vec<String> = candidates
-                        .iter()
-                        .filter_map(|&g| dir.snap.groups.get(g as usize))
-                        .map(|g| format!("`{}`", g.id))
-                        .collect();
-                    note = Some(format!(
-                        "groups {} set different homepages; no home group is chosen",
-                        names.join(", ")
-                    ));
+                    conflict = candidates;
                 }
                 None
             }
         }
     };
 
-    let (redirect, source) = if user.prevent_homepage_redirect {
-        (None, "prevented")
-    } else if let Some(m) = user
-        .homepage_module
-        .as_deref()
-        .filter(|m| valid_module(dir, m, &perms))
-    {
-        (Some(m), "user")
+    let (redirect, source) = if t.prevents_redirect(u) {
+        (None, RedirectSource::Prevented)
+    } else if let Some(m) = t.user_homepage(u).filter(|&m| t.module_valid(m, perms)) {
+        (Some(m), RedirectSource::User)
     } else if let Some(m) = home.and_then(module_of) {
-        (Some(m), "group")
+        (Some(m), RedirectSource::Group)
     } else {
-        (None, "default")
+        (None, RedirectSource::Default)
     };
 
-    let (dashboard_source, dashboard_group, layout) = if let Some(d) = user.dashboard.as_ref() {
-        ("user", None, Some(d))
+    let (dashboard_source, dashboard_group, layout) = if let Some(d) = t.user_dashboard(u) {
+        (DashboardSource::User, None, Some(d))
     } else if let Some((g, d)) = home.and_then(|g| dashboard_of(g).map(|d| (g, d))) {
-        ("group", Some(g), Some(d))
-    } else if let Some(d) = dir.snap.default_dashboard.as_ref() {
-        ("default", None, Some(d))
+        (DashboardSource::Group, Some(g), Some(d))
+    } else if let Some(d) = t.default_dashboard() {
+        (DashboardSource::Default, None, Some(d))
     } else {
-        ("none", None, None)
+        (DashboardSource::None, None, None)
     };
 
     Homepage {
         redirect,
         source,
         group: home,
-        note,
+        conflict,
         dashboard_source,
         dashboard_group,
         layout,

@@ -8,9 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use crate::error::{Error, ErrorCode};
-
-/// The deepest nesting of arrays and objects accepted anywhere (SPEC §8).
-pub const MAX_DEPTH: usize = 128;
+use crate::limits::MAX_JSON_DEPTH as MAX_DEPTH;
 
 /// Parses JSON text after checking its nesting, so that no input can exhaust the stack.
 ///
@@ -23,12 +21,13 @@ pub fn parse(text: &str) -> Result<Value, Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     // The depth was checked above; serde_json's own limit is one level short of ours.
     deserializer.disable_recursion_limit();
-    let value = Value::deserialize(&mut deserializer).map_err(|e| json_error(text, &e))?;
-    deserializer.end().map_err(|e| json_error(text, &e))?;
+    let value = Value::deserialize(&mut deserializer).map_err(|e| syntax_error(text, &e))?;
+    deserializer.end().map_err(|e| syntax_error(text, &e))?;
     Ok(value)
 }
 
-fn json_error(text: &str, error: &serde_json::Error) -> Error {
+/// The `invalid-json` error for a serde_json error in `text`, with line and column.
+pub(crate) fn syntax_error(text: &str, error: &serde_json::Error) -> Error {
     let line = error.line();
     let byte_column = error.column();
     // serde_json counts columns in bytes; the contract counts Unicode characters.
@@ -49,10 +48,22 @@ fn json_error(text: &str, error: &serde_json::Error) -> Error {
         Some(cut) => message.get(..cut).unwrap_or(&message).to_owned(),
         None => message,
     };
-    let mut err = Error::new(ErrorCode::InvalidJson, format!("not valid JSON: {message}"));
-    err.line = Some(u32::try_from(line.max(1)).unwrap_or(u32::MAX));
-    err.column = Some(u32::try_from(column.max(1)).unwrap_or(u32::MAX));
-    err
+    Error::new(ErrorCode::InvalidJson, format!("not valid JSON: {message}")).at_position(
+        u32::try_from(line.max(1)).unwrap_or(u32::MAX),
+        u32::try_from(column.max(1)).unwrap_or(u32::MAX),
+    )
+}
+
+/// Checks that `text` is JSON, without keeping what it holds.
+///
+/// # Errors
+///
+/// `invalid-json` with line and column.
+pub(crate) fn check_syntax(text: &str) -> Result<(), Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    serde::de::IgnoredAny::deserialize(&mut deserializer).map_err(|e| syntax_error(text, &e))?;
+    deserializer.end().map_err(|e| syntax_error(text, &e))
 }
 
 /// Rejects text whose arrays and objects nest deeper than [`MAX_DEPTH`].
@@ -83,19 +94,16 @@ pub fn check_depth(text: &str) -> Result<(), Error> {
                 if depth > MAX_DEPTH {
                     let before = text.get(..offset).unwrap_or("");
                     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-                    let mut err = Error::new(
+                    let line = u32::try_from(before.matches('\n').count() + 1).unwrap_or(u32::MAX);
+                    let column = u32::try_from(
+                        before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+                    )
+                    .unwrap_or(u32::MAX);
+                    return Err(Error::new(
                         ErrorCode::LimitExceeded,
                         format!("JSON nests deeper than {MAX_DEPTH} levels"),
-                    );
-                    err.line =
-                        Some(u32::try_from(before.matches('\n').count() + 1).unwrap_or(u32::MAX));
-                    err.column = Some(
-                        u32::try_from(
-                            before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
-                        )
-                        .unwrap_or(u32::MAX),
-                    );
-                    return Err(err);
+                    )
+                    .at_position(line, column));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -279,6 +287,269 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Writes an answer as canonical JSON text straight into a buffer, with no JSON tree between.
+///
+/// Callers give object keys in byte order (checked in debug builds; the vector corpus checks
+/// every answer's bytes); the writer adds commas and colons, escapes strings, and inserts one
+/// pending top-level key (an answer's `revision`) at its sorted place.
+/// It stops growing past its byte budget or when memory cannot grow, and [`Writer::finish`]
+/// then reports `limit-exceeded` instead of an answer, so no request exhausts memory.
+pub struct Writer {
+    out: String,
+    /// Per open container: whether it has an element yet, and whether it is an object.
+    stack: Vec<(bool, bool)>,
+    #[cfg(debug_assertions)]
+    keys: Vec<String>,
+    pending: Option<(&'static str, String)>,
+    budget: usize,
+    failed: Option<&'static str>,
+}
+
+impl Writer {
+    /// A writer that fails past `budget` bytes.
+    pub fn new(budget: usize) -> Writer {
+        Writer {
+            out: String::new(),
+            stack: Vec::new(),
+            #[cfg(debug_assertions)]
+            keys: Vec::new(),
+            pending: None,
+            budget,
+            failed: None,
+        }
+    }
+
+    /// Inserts `key: raw` (canonical JSON text) into the top-level object at its sorted place.
+    pub fn with_top_level(mut self, key: &'static str, raw: String) -> Writer {
+        self.pending = Some((key, raw));
+        self
+    }
+
+    fn push(&mut self, s: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.out.len() + s.len() > self.budget {
+            self.failed = Some("the answer would be larger than its limit of 256 MiB");
+            return;
+        }
+        if self.out.capacity() - self.out.len() < s.len() {
+            let more = s.len().max(self.out.len()).max(64);
+            if self.out.try_reserve(more).is_err() && self.out.try_reserve(s.len()).is_err() {
+                self.failed = Some("out of memory while writing the answer");
+                return;
+            }
+        }
+        self.out.push_str(s);
+    }
+
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        self.push(c.encode_utf8(&mut buf));
+    }
+
+    /// Whether the writer has given up (over budget or out of memory).
+    pub fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    fn before_value(&mut self) {
+        if let Some((has, false)) = self.stack.last().copied() {
+            if has {
+                self.push(",");
+            }
+            if let Some(top) = self.stack.last_mut() {
+                top.0 = true;
+            }
+        }
+    }
+
+    /// Opens an object.
+    pub fn obj(&mut self) {
+        self.before_value();
+        self.push("{");
+        self.stack.push((false, true));
+        #[cfg(debug_assertions)]
+        self.keys.push(String::new());
+    }
+
+    /// Closes the innermost object.
+    pub fn end_obj(&mut self) {
+        if self.stack.len() == 1 {
+            if let Some((key, raw)) = self.pending.take() {
+                self.raw_key(key);
+                self.push(&raw);
+            }
+        }
+        self.stack.pop();
+        #[cfg(debug_assertions)]
+        self.keys.pop();
+        self.push("}");
+    }
+
+    /// Opens an array.
+    pub fn arr(&mut self) {
+        self.before_value();
+        self.push("[");
+        self.stack.push((false, false));
+    }
+
+    /// Closes the innermost array.
+    pub fn end_arr(&mut self) {
+        self.stack.pop();
+        self.push("]");
+    }
+
+    fn raw_key(&mut self, key: &str) {
+        if let Some(top) = self.stack.last_mut() {
+            let has = top.0;
+            top.0 = true;
+            if has {
+                self.push(",");
+            }
+        }
+        let mut quoted = String::with_capacity(key.len() + 3);
+        write_string(&mut quoted, key);
+        quoted.push(':');
+        self.push(&quoted);
+    }
+
+    /// Starts the entry `key` of the innermost object; keys come in byte order.
+    pub fn key(&mut self, key: &str) {
+        if self.stack.len() == 1 {
+            if let Some((pending, _)) = &self.pending {
+                if key > *pending {
+                    if let Some((pending, raw)) = self.pending.take() {
+                        self.raw_key(pending);
+                        self.push(&raw);
+                    }
+                }
+            }
+        }
+        #[cfg(debug_assertions)]
+        if let Some(last) = self.keys.last_mut() {
+            debug_assert!(
+                last.is_empty() || key > last.as_str(),
+                "key `{key}` after `{last}`"
+            );
+            *last = key.to_owned();
+        }
+        self.raw_key(key);
+    }
+
+    /// A string value.
+    pub fn str(&mut self, s: &str) {
+        self.before_value();
+        if self.failed.is_some() {
+            return;
+        }
+        let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        if plain {
+            self.push("\"");
+            self.push(s);
+            self.push("\"");
+        } else {
+            let mut quoted = String::with_capacity(s.len() + 8);
+            write_string(&mut quoted, s);
+            self.push(&quoted);
+        }
+    }
+
+    /// A string value, or `null`.
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.null(),
+        }
+    }
+
+    /// A whole number.
+    pub fn num(&mut self, n: u64) {
+        self.before_value();
+        let mut buf = itoa_buf(n);
+        self.push(buf.as_str());
+        buf.clear();
+    }
+
+    /// A boolean.
+    pub fn bool(&mut self, b: bool) {
+        self.before_value();
+        self.push(if b { "true" } else { "false" });
+    }
+
+    /// `null`.
+    pub fn null(&mut self) {
+        self.before_value();
+        self.push("null");
+    }
+
+    /// Canonical JSON text, as it is.
+    pub fn raw(&mut self, canonical: &str) {
+        self.before_value();
+        self.push(canonical);
+    }
+
+    /// A JSON value, written canonically.
+    pub fn value(&mut self, value: &Value) {
+        let mut text = String::new();
+        write_canonical(&mut text, value);
+        self.raw(&text);
+    }
+
+    /// `key: "s"`.
+    pub fn field_str(&mut self, key: &str, s: &str) {
+        self.key(key);
+        self.str(s);
+    }
+
+    /// Each of `items` as a string array.
+    pub fn str_list<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) {
+        self.arr();
+        for item in items {
+            self.str(item);
+        }
+        self.end_arr();
+    }
+
+    /// The text, or `limit-exceeded` when the writer gave up.
+    ///
+    /// # Errors
+    ///
+    /// `limit-exceeded` when the answer outgrew its budget or memory.
+    pub fn finish(self) -> Result<String, Error> {
+        match self.failed {
+            Some(why) => Err(Error::new(ErrorCode::LimitExceeded, why)),
+            None => Ok(self.out),
+        }
+    }
+}
+
+fn itoa_buf(n: u64) -> String {
+    n.to_string()
+}
+
+/// A host-supplied JSON value kept as canonical text: dashboards are stored this way, compared
+/// as text (so `1` and `1.0` agree), and spliced into answers as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical(Box<str>);
+
+impl Canonical {
+    /// The canonical text of `value`.
+    pub fn of(value: &Value) -> Canonical {
+        Canonical(to_canonical(value).into_boxed_str())
+    }
+
+    /// Canonical text already made (from a compiled snapshot).
+    pub fn from_text(text: String) -> Canonical {
+        Canonical(text.into_boxed_str())
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,12 +575,12 @@ mod tests {
         assert!(parse(&ok).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
         assert_eq!(
-            parse(&deep).map_err(|e| e.code),
+            parse(&deep).map_err(|e| e.code()),
             Err(ErrorCode::LimitExceeded)
         );
         let hostile = "[".repeat(1_000_000);
         assert_eq!(
-            parse(&hostile).map_err(|e| e.code),
+            parse(&hostile).map_err(|e| e.code()),
             Err(ErrorCode::LimitExceeded)
         );
         assert!(!too_deep(&json!([[[1]]])));
@@ -318,9 +589,50 @@ mod tests {
     #[test]
     fn syntax_errors_have_character_columns() {
         let err = parse("{\"é\": tru}").err();
-        assert_eq!(err.as_ref().map(|e| e.code), Some(ErrorCode::InvalidJson));
-        assert_eq!(err.as_ref().and_then(|e| e.line), Some(1));
-        assert!(err.and_then(|e| e.column).is_some_and(|c| c <= 10));
+        assert_eq!(err.as_ref().map(Error::code), Some(ErrorCode::InvalidJson));
+        assert_eq!(err.as_ref().and_then(Error::line), Some(1));
+        assert!(err.and_then(|e| e.column()).is_some_and(|c| c <= 10));
+    }
+
+    #[test]
+    fn writer_inserts_the_pending_key_in_order() {
+        let mut w = Writer::new(1 << 20).with_top_level("revision", "\"r1\"".to_owned());
+        w.obj();
+        w.key("allowed");
+        w.bool(true);
+        w.key("via");
+        w.str_list(["g\"1", "g2"]);
+        w.end_obj();
+        assert_eq!(
+            w.finish().ok().as_deref(),
+            Some(r#"{"allowed":true,"revision":"r1","via":["g\"1","g2"]}"#)
+        );
+        let mut w = Writer::new(1 << 20).with_top_level("revision", "null".to_owned());
+        w.obj();
+        w.key("a");
+        w.obj();
+        w.key("z");
+        w.num(1);
+        w.end_obj();
+        w.end_obj();
+        assert_eq!(
+            w.finish().ok().as_deref(),
+            Some(r#"{"a":{"z":1},"revision":null}"#)
+        );
+    }
+
+    #[test]
+    fn writer_gives_up_past_its_budget() {
+        let mut w = Writer::new(10);
+        w.arr();
+        for _ in 0..10 {
+            w.str("abc");
+        }
+        w.end_arr();
+        assert_eq!(
+            w.finish().map_err(|e| e.code()),
+            Err(ErrorCode::LimitExceeded)
+        );
     }
 
     #[test]

@@ -2,27 +2,52 @@
 //!
 //! A host hands over a snapshot of one tenant (users, groups, roles, products, modules) and
 //! asks questions as JSON requests: who is in this group and why, which roles a user ends up
-//! with, may this user use this product, where should this user land.
-//! The core does no I/O and reads no clock or randomness, so the same snapshot and request
+//! with, may this user use this product, where should this user land, what would this change
+//! do. The core does no I/O and reads no clock or randomness, so the same snapshot and request
 //! give byte-identical answers natively, in wasmtime and in Node.
 //!
-//! The entry point is [`Engine`]: [`Engine::from_json`] compiles a snapshot,
-//! [`Engine::answer_json`] answers any request, [`Engine::check`] is the fast access check.
+//! ```
+//! use groupgate::{Decision, Engine, LoadOptions};
+//!
+//! let snapshot = r#"{
+//!     "users": [{ "id": "u1", "name": "Ana", "attributes": { "location": "Paris" } }],
+//!     "groups": [{ "id": "g-paris", "name": "Paris", "rule": "location = Paris",
+//!                  "products": ["p-wiki"] }],
+//!     "products": [{ "id": "p-wiki" }]
+//! }"#;
+//! let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+//! assert_eq!(engine.check("u1", "p-wiki"), Decision::Group);
+//!
+//! let answer = engine.answer_json(r#"{"op":"members","group":"g-paris"}"#);
+//! assert!(answer.contains(r#""types":["dynamic"]"#));
+//! # Ok::<(), groupgate::Error>(())
+//! ```
+//!
+//! The modules import one way, from the leaves up; ARCHITECTURE.md has the map:
+//! leaves (`error`, `limits`, `ids`, `hash`, `sets`, `text`, `time`, `json`) → `rules` →
+//! `snapshot` → `model` → domain answers (`access`, `homepage`, `listing`, `lint`) → `api` →
+//! faces (`js`, `abi`).
+#![deny(missing_docs)]
 
-mod access;
-mod directory;
-pub mod error;
-mod eval;
+mod error;
 mod hash;
-mod homepage;
-pub mod json;
-mod lint;
-pub mod rules;
-mod snapshot;
+mod ids;
+mod json;
+mod limits;
+mod sets;
 mod text;
 mod time;
-pub mod vectors;
-mod wire;
+
+mod rules;
+
+mod snapshot;
+
+mod model;
+
+mod access;
+mod homepage;
+mod lint;
+mod listing;
 
 mod api;
 
@@ -31,8 +56,10 @@ mod abi;
 #[cfg(feature = "js")]
 mod js;
 
+pub use access::Decision;
 pub use api::{
-    answer_without_engine_json, error_answer_json, load_json, Decision, Engine, LoadOptions,
-    VERSION,
+    answer_without_engine_json, error_answer_json, load_json, Engine, LoadOptions, VERSION,
 };
 pub use error::{Error, ErrorCode};
+pub use model::Diagnostic;
+pub use snapshot::Severity;

@@ -8,14 +8,14 @@
 //! The native runner for the shared test-vector corpus in `tests/vectors/*.json`.
 //!
 //! Every file runs through the JSON path (`load_json`, `Engine::answer_json`), exactly as the
-//! wasm and Node runners do, and is matched with `groupgate::vectors`.
+//! wasm and Node runners do, and is matched with `groupgate_vectors`.
 //! `VECTORS=substr` keeps only the cases whose full name (`file/case`) contains `substr`.
 //! Beyond the subset match, every answer must be canonical JSON (sorted keys, whole numbers
 //! without a fraction), and a few limits whose inputs would not fit a readable vector file are
 //! checked directly at the end of this file.
 
-use groupgate::vectors::{run_file, NativeBackend};
 use groupgate::{load_json, LoadOptions};
+use groupgate_vectors::{run_file, NativeBackend};
 use serde_json::Value;
 
 /// Every vector file, embedded at compile time so the runner needs no working directory.

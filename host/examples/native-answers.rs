@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::{run_file, NativeBackend};
+use groupgate_vectors::{run_file, NativeBackend};
 use serde_json::{Map, Value};
 
 fn main() {

@@ -9,8 +9,8 @@ use std::fs;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::{run_file, Backend};
 use groupgate::{error_answer_json, Error, ErrorCode};
+use groupgate_vectors::{run_file, Backend};
 use serde_json::Value;
 
 use crate::demo;

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use groupgate::vectors::Backend;
+use groupgate_vectors::Backend;
 use serde_json::{json, Value};
 
 /// The bundled sample tenant.

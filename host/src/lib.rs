@@ -1,6 +1,6 @@
 //! Native harness for groupgate: the engines behind the `groupgate` command, and its pieces.
 //!
-//! Every engine sits behind [`groupgate::vectors::Backend`], which takes and gives JSON text,
+//! Every engine sits behind [`groupgate_vectors::Backend`], which takes and gives JSON text,
 //! so the command, the vector runner and the demo run the same way on any of them.
 
 pub mod cli;

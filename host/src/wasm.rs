@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::Backend;
 use groupgate::{error_answer_json, Error, ErrorCode};
+use groupgate_vectors::Backend;
 use wasmtime::{Config, Engine, Instance, Memory, Module, Store, TypedFunc};
 
 /// The environment variable that names the module to load.

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use groupgate::vectors::{run_file, CaseOutcome, NativeBackend};
 use groupgate_host::wasm::WasmBackend;
+use groupgate_vectors::{run_file, CaseOutcome, NativeBackend};
 
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
@@ -20,7 +20,7 @@ fn vector_files() -> Vec<PathBuf> {
     files
 }
 
-fn run(path: &Path, backend: &mut dyn groupgate::vectors::Backend) -> Vec<CaseOutcome> {
+fn run(path: &Path, backend: &mut dyn groupgate_vectors::Backend) -> Vec<CaseOutcome> {
     let name = path
         .file_stem()
         .and_then(|stem| stem.to_str())

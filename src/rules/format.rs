@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn empty_nodes_have_no_text() {
         assert_eq!(
-            format_rule(&Rule::All(vec![])).map_err(|e| e.code),
+            format_rule(&Rule::All(vec![])).map_err(|e| e.code()),
             Err(ErrorCode::InvalidRule)
         );
     }

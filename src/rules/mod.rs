@@ -1,8 +1,8 @@
 //! Dynamic membership rules (SPEC §4): the AST, its JSON form, the text syntax and its
 //! canonical formatting. Evaluation over users lives in `crate::eval`.
 //!
-//! INVARIANT: every [`Rule`] that leaves this module respects the limits of SPEC §8
-//! (nesting at most [`MAX_RULE_DEPTH`], `IN` lists at most [`MAX_IN_LIST`] values).
+//! INVARIANT: every [`Rule`] that leaves this module respects the rule limits of SPEC §8
+//! (nesting, size, `IN` lists: see [`crate::limits`]).
 
 mod format;
 mod parse;
@@ -14,13 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode};
 use crate::json::{f64_text, path_index, path_key, type_name};
-
-/// The deepest nesting of `all`/`any`/`not` (and of parentheses in text).
-pub const MAX_RULE_DEPTH: usize = 64;
-/// The most values an `IN` list may hold.
-pub const MAX_IN_LIST: usize = 10_000;
-/// The longest rule text, in UTF-8 bytes.
-pub const MAX_RULE_TEXT: usize = 64 * 1024;
+use crate::limits::{MAX_IN_LIST, MAX_RULE_DEPTH, MAX_RULE_NODES};
 
 /// A rule node.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,6 +168,21 @@ impl Rule {
         deepest
     }
 
+    /// How many nodes the rule holds: conditions and connectives.
+    pub fn size(&self) -> usize {
+        let mut count = 0;
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            count += 1;
+            match node {
+                Rule::All(children) | Rule::Any(children) => stack.extend(children.iter()),
+                Rule::Not(child) => stack.push(child),
+                Rule::Cond(_) => {}
+            }
+        }
+        count
+    }
+
     /// Visits every condition.
     pub fn conditions(&self) -> Vec<&Condition> {
         let mut out = Vec::new();
@@ -211,10 +220,7 @@ impl Rule {
     /// `rule-syntax` (text), `invalid-rule` (AST, with the path) or `limit-exceeded`.
     pub fn from_source(value: &Value, path: &str) -> Result<Rule, Error> {
         match value {
-            Value::String(text) => parse_rule(text).map_err(|e| match e.path {
-                Some(_) => e,
-                None => e.at(path),
-            }),
+            Value::String(text) => parse_rule(text).map_err(|e| e.at_if_unset(path)),
             Value::Object(_) => Rule::from_json(value, path),
             other => Err(Error::new(
                 ErrorCode::InvalidRule,
@@ -230,8 +236,8 @@ impl Rule {
     ///
     /// `invalid-rule` with the path of the offending node, or `limit-exceeded`.
     pub fn from_json(value: &Value, path: &str) -> Result<Rule, Error> {
-        let rule = from_json_at(value, path, 0)?;
-        Ok(rule)
+        let mut budget = MAX_RULE_NODES;
+        from_json_at(value, path, 0, &mut budget)
     }
 }
 
@@ -288,7 +294,20 @@ fn invalid(path: &str, message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidRule, message).at(path)
 }
 
-fn from_json_at(value: &Value, path: &str, depth: usize) -> Result<Rule, Error> {
+fn from_json_at(
+    value: &Value,
+    path: &str,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<Rule, Error> {
+    if *budget == 0 {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("a rule holds at most {MAX_RULE_NODES} conditions and connectives"),
+        )
+        .at(path));
+    }
+    *budget -= 1;
     let Value::Object(map) = value else {
         return Err(invalid(
             path,
@@ -316,6 +335,7 @@ fn from_json_at(value: &Value, path: &str, depth: usize) -> Result<Rule, Error> 
                     inner,
                     &inner_path,
                     depth + 1,
+                    budget,
                 )?)));
             }
             let Value::Array(items) = inner else {
@@ -327,7 +347,7 @@ fn from_json_at(value: &Value, path: &str, depth: usize) -> Result<Rule, Error> 
             let children = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| from_json_at(item, &path_index(&inner_path, i), depth + 1))
+                .map(|(i, item)| from_json_at(item, &path_index(&inner_path, i), depth + 1, budget))
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(if connective == "all" {
                 Rule::All(children)
@@ -455,7 +475,7 @@ mod tests {
     fn code(value: Value) -> Option<(ErrorCode, Option<String>)> {
         Rule::from_json(&value, "$.rule")
             .err()
-            .map(|e| (e.code, e.path))
+            .map(|e| (e.code(), e.path().map(str::to_owned)))
     }
 
     #[test]

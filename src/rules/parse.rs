@@ -3,8 +3,9 @@
 //! Recursion is bounded: parentheses and `NOT` each count towards [`MAX_RULE_DEPTH`], so a
 //! hostile nest is a `limit-exceeded` error long before the stack is at risk.
 
-use super::{Condition, Op, Operand, Rule, Scalar, MAX_IN_LIST, MAX_RULE_DEPTH, MAX_RULE_TEXT};
+use super::{Condition, Op, Operand, Rule, Scalar};
 use crate::error::{Error, ErrorCode};
+use crate::limits::{MAX_IN_LIST, MAX_RULE_DEPTH, MAX_RULE_NODES, MAX_RULE_TEXT};
 
 const KEYWORDS: [&str; 16] = [
     "AND", "OR", "NOT", "LIKE", "IN", "STARTS", "ENDS", "WITH", "EXISTS", "REPORTS", "TO",
@@ -300,6 +301,12 @@ pub fn parse_rule(text: &str) -> Result<Rule, Error> {
             format!("rule nests deeper than {MAX_RULE_DEPTH} levels"),
         ));
     }
+    if rule.size() > MAX_RULE_NODES {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("a rule holds at most {MAX_RULE_NODES} conditions and connectives"),
+        ));
+    }
     Ok(rule)
 }
 
@@ -333,16 +340,19 @@ impl Parser {
             Tok::End => "the end of the rule".to_owned(),
             Tok::Bad(why) => why.clone(),
         };
-        let mut err = Error::new(
+        let err = Error::new(
             ErrorCode::RuleSyntax,
             format!("expected {}, found {found}", expected.join(", ")),
         );
-        if let Some(t) = self.token() {
-            err.line = Some(t.line);
-            err.column = Some(t.column);
+        self.located(err)
+            .expecting(expected.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    fn located(&self, err: Error) -> Error {
+        match self.token() {
+            Some(t) => err.at_position(t.line, t.column),
+            None => err,
         }
-        err.expected = Some(expected.iter().map(|s| (*s).to_owned()).collect());
-        err
     }
 
     fn expect_keyword(&mut self, kw: &'static str) -> Result<(), Error> {
@@ -417,15 +427,10 @@ impl Parser {
     }
 
     fn too_deep(&self) -> Error {
-        let mut err = Error::new(
+        self.located(Error::new(
             ErrorCode::LimitExceeded,
             format!("rule nests deeper than {MAX_RULE_DEPTH} levels"),
-        );
-        if let Some(t) = self.token() {
-            err.line = Some(t.line);
-            err.column = Some(t.column);
-        }
-        err
+        ))
     }
 
     fn condition(&mut self, field: String) -> Result<Condition, Error> {
@@ -505,9 +510,10 @@ impl Parser {
                 Tok::Comma => {
                     self.bump();
                     if items.len() >= MAX_IN_LIST {
-                        let mut err = self.too_deep();
-                        err.message = format!("an `IN` list holds at most {MAX_IN_LIST} values");
-                        return Err(err);
+                        return Err(self.located(Error::new(
+                            ErrorCode::LimitExceeded,
+                            format!("an `IN` list holds at most {MAX_IN_LIST} values"),
+                        )));
                     }
                     items.push(self.scalar()?);
                 }
@@ -570,17 +576,21 @@ mod tests {
     fn check_err(text: &str, line: u32, column: u32, expected: &[&str]) {
         let err = parse_rule(text).err();
         assert_eq!(
-            err.as_ref().map(|e| e.code),
+            err.as_ref().map(Error::code),
             Some(ErrorCode::RuleSyntax),
             "{text}"
         );
         assert_eq!(
-            err.as_ref().and_then(|e| e.line.zip(e.column)),
+            err.as_ref().and_then(|e| e.line().zip(e.column())),
             Some((line, column)),
             "{text}"
         );
         let want: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
-        assert_eq!(err.and_then(|e| e.expected), Some(want), "{text}");
+        assert_eq!(
+            err.as_ref().and_then(|e| e.expected()),
+            Some(want.as_slice()),
+            "{text}"
+        );
     }
 
     #[test]
@@ -660,19 +670,19 @@ mod tests {
     fn hostile_nesting_is_a_limit_not_a_crash() {
         let deep = format!("{}a = 1{}", "(".repeat(200), ")".repeat(200));
         assert_eq!(
-            parse_rule(&deep).map_err(|e| e.code),
+            parse_rule(&deep).map_err(|e| e.code()),
             Err(ErrorCode::LimitExceeded)
         );
         let nots = format!("{}a = 1", "NOT ".repeat(100_000));
         assert_eq!(
-            parse_rule(&nots).map_err(|e| e.code),
+            parse_rule(&nots).map_err(|e| e.code()),
             Err(ErrorCode::LimitExceeded)
         );
         let fine = format!("{}a = 1{}", "(".repeat(64), ")".repeat(64));
         assert!(parse_rule(&fine).is_ok());
         let long = format!("a IN ({})", vec!["x"; 40_000].join(","));
         assert_eq!(
-            parse_rule(&long).map_err(|e| e.code),
+            parse_rule(&long).map_err(|e| e.code()),
             Err(ErrorCode::LimitExceeded)
         );
     }

@@ -1,4 +1,4 @@
-//! Test-vector files: the runner and the matcher shared by every host.
+//! Test-vector files (SPEC §10): the runner and the matcher shared by every host.
 //!
 //! A vector file (`{ "name", "snapshot" | "snapshotFile", "load"?, "cases" }`) is run
 //! against a [`Backend`]: the native core, the wasm module in wasmtime, or anything else
@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::{error_answer_json, load_json, Engine, Error, ErrorCode, LoadOptions};
+use groupgate::{error_answer_json, load_json, Engine, Error, ErrorCode, LoadOptions};
 
 /// Something that loads a snapshot and answers requests, as JSON text.
 pub trait Backend {
@@ -26,6 +26,7 @@ pub struct NativeBackend {
 }
 
 impl NativeBackend {
+    /// A backend with no snapshot loaded yet.
     pub fn new() -> NativeBackend {
         NativeBackend::default()
     }
@@ -40,7 +41,7 @@ impl Backend for NativeBackend {
 
     fn query(&mut self, request: &str) -> String {
         match self.engine.as_mut() {
-            Some(engine) => engine.answer_json(request),
+            Some(engine) => engine.query_json(request),
             None => error_answer_json(
                 &Error::new(ErrorCode::InvalidSnapshot, "no snapshot is loaded"),
                 None,
@@ -61,6 +62,7 @@ pub struct CaseOutcome {
 }
 
 impl CaseOutcome {
+    /// Whether the answer matched.
     pub fn passed(&self) -> bool {
         self.failure.is_none()
     }

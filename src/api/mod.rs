@@ -1,0 +1,593 @@
+//! The query layer: loading, requests and answers (SPEC §7). Every surface — Rust, the JS
+//! package, the plain ABI, the command line — goes through here.
+//!
+//! This is the only module that knows the shape of requests and answers: it reads a request,
+//! asks the domain modules below, and writes the answer as canonical JSON with
+//! [`crate::json::Writer`], with no JSON tree in between on the paths that matter.
+//!
+//! INVARIANT: [`Engine::answer_json`] and [`Engine::query_json`] never panic and always
+//! return one canonical JSON object carrying `revision`.
+
+mod answer;
+mod request;
+
+use serde_json::Value;
+
+use crate::access::{self, Decision};
+use crate::error::{Error, ErrorCode};
+use crate::json::{self, path_index, type_name, Writer};
+use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE};
+use crate::listing::{self, GroupQuery, MemberType, Sort, Status};
+use crate::model::{Diagnostic, Tenant};
+use crate::rules::{format_rule, parse_rule};
+use crate::snapshot::{read_snapshot, Severity};
+
+use self::answer::Out;
+use self::request::{invalid_request, Request};
+
+/// The crate version, reported by every surface.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const DEFAULT_PAGE_SIZE: u64 = 50;
+const DEFAULT_PREVIEW_LIMIT: u64 = 20;
+const DEFAULT_LIST_PAGE_SIZE: u64 = 8;
+
+/// Options for loading a snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Turn the first error-severity diagnostic into a load failure (and, later, reject a
+    /// change list that would add one).
+    pub strict: bool,
+}
+
+/// A compiled snapshot that answers requests.
+///
+/// Questions take `&self`, so an engine can be shared between threads (`Arc<Engine>`);
+/// only [`Engine::query_json`], which also applies changes, takes `&mut self`.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    tenant: Tenant,
+    strict: bool,
+}
+
+impl Engine {
+    /// Compiles a snapshot given as JSON text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid-json`, `invalid-snapshot` or `limit-exceeded` when the snapshot cannot be
+    /// used; under `strict`, `invalid-snapshot` at the first error-severity diagnostic.
+    pub fn from_json(snapshot: &str, options: LoadOptions) -> Result<Engine, Error> {
+        let snap = read_snapshot(snapshot)?;
+        Engine::from_tenant(Tenant::compile(snap), options)
+    }
+
+    /// Compiles a snapshot already parsed into a JSON value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_json`].
+    pub fn from_value(snapshot: &Value, options: LoadOptions) -> Result<Engine, Error> {
+        if json::too_deep(snapshot) {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                "snapshot nests deeper than 128 levels",
+            ));
+        }
+        Engine::from_json(&snapshot.to_string(), options)
+    }
+
+    fn from_tenant(tenant: Tenant, options: LoadOptions) -> Result<Engine, Error> {
+        if options.strict {
+            if let Some(first) = first_error(&tenant.diagnostics()) {
+                return Err(Error::new(
+                    ErrorCode::InvalidSnapshot,
+                    format!("strict load: {}: {}", first.code, first.message),
+                )
+                .at(first.path.clone()));
+            }
+        }
+        Ok(Engine {
+            tenant,
+            strict: options.strict,
+        })
+    }
+
+    /// The snapshot's revision.
+    pub fn revision(&self) -> Option<&str> {
+        self.tenant.revision()
+    }
+
+    /// The diagnostics of the snapshot, in document order.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.tenant.diagnostics()
+    }
+
+    /// The load answer: `{"diagnostics":[...],"revision":...}`.
+    pub fn load_answer_json(&self) -> String {
+        self.finish(|t, w| {
+            answer::diagnostics(t, w);
+            Ok(())
+        })
+    }
+
+    /// The access check, without JSON: one lookup per id and one bit probe.
+    #[inline]
+    pub fn check(&self, user: &str, product: &str) -> Decision {
+        access::decide(&self.tenant, user, product)
+    }
+
+    /// Answers one request given as JSON text; failures come back as an error answer.
+    /// `apply` changes the engine, so it is answered by [`Engine::query_json`] only.
+    pub fn answer_json(&self, request: &str) -> String {
+        if let Some(answer) = self.fast_path(request) {
+            return answer;
+        }
+        let value = match json::parse(request) {
+            Ok(value) => value,
+            Err(error) => return error_answer_json(&error, self.revision()),
+        };
+        self.finish(|t, w| answer(t, w, &value))
+    }
+
+    /// Answers one request given as JSON text, applying it when it is an `apply`.
+    pub fn query_json(&mut self, request: &str) -> String {
+        self.answer_json(request)
+    }
+
+    /// Requests read typed, without a JSON tree: `check`, the one edge proxies send most.
+    /// Anything unusual — another key, a duplicate, a type mismatch — takes the general path,
+    /// which reports it properly.
+    fn fast_path(&self, request: &str) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct CheckRequest<'a> {
+            #[serde(borrow)]
+            op: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            user: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            product: std::borrow::Cow<'a, str>,
+        }
+        let check = serde_json::from_str::<CheckRequest<'_>>(request).ok()?;
+        if check.op != "check" {
+            return None;
+        }
+        Some(self.finish(|t, w| {
+            answer::check(t, w, &access::check(t, &check.user, &check.product));
+            Ok(())
+        }))
+    }
+
+    /// Runs `write` and returns its answer, or the error answer.
+    fn finish(&self, write: impl FnOnce(&Tenant, &mut Out) -> Result<(), Error>) -> String {
+        let revision = self.revision();
+        let mut w =
+            Writer::new(MAX_ANSWER_BYTES).with_top_level("revision", revision_json(revision));
+        match write(&self.tenant, &mut w).and_then(|()| w.finish()) {
+            Ok(text) => text,
+            Err(error) => error_answer_json(&error, revision),
+        }
+    }
+}
+
+/// The first error-severity diagnostic.
+fn first_error(diagnostics: &[Diagnostic]) -> Option<&Diagnostic> {
+    diagnostics.iter().find(|d| d.severity == Severity::Error)
+}
+
+fn revision_json(revision: Option<&str>) -> String {
+    match revision {
+        Some(r) => {
+            let mut out = String::with_capacity(r.len() + 2);
+            json::write_string(&mut out, r);
+            out
+        }
+        None => "null".to_owned(),
+    }
+}
+
+/// Answers a request value against a tenant.
+fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
+    let op = op_of(value)?;
+    match op {
+        "check" => {
+            let mut req = Request::at(value, "$", &["op", "user", "product"])?;
+            let user = req.required_str("user")?;
+            let product = req.required_str("product")?;
+            answer::check(t, w, &access::check(t, user, product));
+        }
+        "checkBatch" => {
+            let mut req = Request::at(value, "$", &["op", "checks"])?;
+            let checks = req.required("checks")?;
+            let Value::Array(items) = checks else {
+                return Err(invalid_request(
+                    "$.checks",
+                    format!("`checks` must be an array, not {}", type_name(checks)),
+                ));
+            };
+            if items.len() > MAX_BATCH {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("a `checkBatch` holds at most {MAX_BATCH} checks"),
+                )
+                .at("$.checks"));
+            }
+            let mut pairs = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let path = path_index("$.checks", i);
+                let mut one = Request::at(item, &path, &["user", "product"])?;
+                pairs.push((one.required_str("user")?, one.required_str("product")?));
+            }
+            answer::check_batch(t, w, &pairs);
+        }
+        "hasPermission" => {
+            let mut req = Request::at(value, "$", &["op", "user", "permission"])?;
+            let user = req.required_str("user")?;
+            let permission = req.required_str("permission")?;
+            answer::has_permission(t, w, &access::has_permission(t, user, permission));
+        }
+        "userAccess" => {
+            let mut req = Request::at(value, "$", &["op", "user"])?;
+            let u = known_user(t, req.required_str("user")?)?;
+            answer::user_access(t, w, u);
+        }
+        "homepage" => {
+            let mut req = Request::at(value, "$", &["op", "user"])?;
+            let u = known_user(t, req.required_str("user")?)?;
+            w.obj();
+            answer::homepage_fields(t, w, u);
+            w.end_obj();
+        }
+        "members" => {
+            let mut req = Request::at(
+                value,
+                "$",
+                &["op", "group", "type", "search", "page", "pageSize"],
+            )?;
+            let group = req.required_str("group")?;
+            let kind = match req.optional_str("type")? {
+                None => None,
+                Some("manual") => Some(MemberType::Manual),
+                Some("dynamic") => Some(MemberType::Dynamic),
+                Some("group") => Some(MemberType::Group),
+                Some(other) => {
+                    return Err(invalid_request(
+                        "$.type",
+                        format!("`type` is `manual`, `dynamic` or `group`, not `{other}`"),
+                    ))
+                }
+            };
+            let search = req.optional_str("search")?;
+            let page = req.paging(DEFAULT_PAGE_SIZE)?;
+            let g = known_group(t, group)?;
+            let (total, rows) = listing::members(t, g, kind, search, page);
+            answer::members(t, w, g, total, &rows);
+        }
+        "explain" => {
+            let mut req = Request::at(value, "$", &["op", "user", "group"])?;
+            let user = req.required_str("user")?;
+            let group = req.required_str("group")?;
+            let u = known_user(t, user)?;
+            let g = known_group(t, group)?;
+            answer::explain(t, w, g, u);
+        }
+        "previewRule" => {
+            let mut req = Request::at(value, "$", &["op", "rule", "limit"])?;
+            let rule = req.rule("rule")?;
+            let limit = req
+                .bounded("limit", 0, MAX_PAGE_SIZE)?
+                .unwrap_or(DEFAULT_PREVIEW_LIMIT);
+            let users = t.matching_users(&rule);
+            let (count, first) =
+                listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
+            answer::preview(t, w, count, &first);
+        }
+        "whoCanAccess" => {
+            let mut req = Request::at(value, "$", &["op", "product", "page", "pageSize"])?;
+            let product = req.required_str("product")?;
+            let page = req.paging(DEFAULT_PAGE_SIZE)?;
+            let p = t.product(product).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::UnknownProduct,
+                    format!("unknown product `{product}`"),
+                )
+                .at("$.product")
+            })?;
+            let allowed = access::who_can_access(t, p);
+            let count = allowed.len();
+            answer::who_can_access(t, w, p, count, &page.of(allowed));
+        }
+        "editDashboard" => {
+            let mut req = Request::at(value, "$", &["op", "group"])?;
+            let g = known_group(t, req.required_str("group")?)?;
+            answer::edit_dashboard(t, w, g);
+        }
+        "parseRule" | "formatRule" | "version" => rule_op(op, value, w)?,
+        "diagnostics" => {
+            Request::at(value, "$", &["op"])?;
+            answer::diagnostics(t, w);
+        }
+        "listGroups" => {
+            let query = group_query(value)?;
+            let (total, rows) = listing::list_groups(t, &query);
+            answer::list_groups(t, w, &query, total, &rows);
+        }
+        "lint" => {
+            Request::at(value, "$", &["op"])?;
+            answer::lint(t, w, &crate::lint::lint(t));
+        }
+        "apply" => {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                "`apply` changes the engine: send it through a mutable engine",
+            )
+            .at("$.op"))
+        }
+        other => {
+            return Err(
+                Error::new(ErrorCode::UnknownOp, format!("unknown op `{other}`")).at("$.op"),
+            )
+        }
+    }
+    Ok(())
+}
+
+/// The request's `op`.
+fn op_of(value: &Value) -> Result<&str, Error> {
+    let map = request::object(value, "$")?;
+    match map.get("op") {
+        Some(Value::String(op)) => Ok(op),
+        None | Some(Value::Null) => Err(invalid_request("$", "`op` is required")),
+        Some(other) => Err(invalid_request(
+            "$.op",
+            format!("`op` must be a string, not {}", type_name(other)),
+        )),
+    }
+}
+
+fn known_user(t: &Tenant, id: &str) -> Result<crate::ids::UserIx, Error> {
+    t.user(id).ok_or_else(|| {
+        Error::new(ErrorCode::UnknownUser, format!("unknown user `{id}`")).at("$.user")
+    })
+}
+
+fn known_group(t: &Tenant, id: &str) -> Result<crate::ids::GroupIx, Error> {
+    t.group(id).ok_or_else(|| {
+        Error::new(ErrorCode::UnknownGroup, format!("unknown group `{id}`")).at("$.group")
+    })
+}
+
+fn group_query(value: &Value) -> Result<GroupQuery, Error> {
+    let mut req = Request::at(
+        value,
+        "$",
+        &[
+            "op",
+            "search",
+            "status",
+            "includeHidden",
+            "sort",
+            "order",
+            "page",
+            "pageSize",
+            "locale",
+        ],
+    )?;
+    let search = req.optional_str("search")?.map(str::to_owned);
+    let status = match req.optional_str("status")? {
+        None | Some("all") => Status::All,
+        Some("active") => Status::Active,
+        Some("inactive") => Status::Inactive,
+        Some(_) => {
+            return Err(invalid_request(
+                "$.status",
+                "`status` is `active`, `inactive` or `all`",
+            ))
+        }
+    };
+    let include_hidden = req.optional_bool("includeHidden")?.unwrap_or(false);
+    let sort = match req.optional_str("sort")? {
+        None | Some("name") => Sort::Name,
+        Some("members") => Sort::Members,
+        Some("createdAt") => Sort::CreatedAt,
+        Some("roles") => Sort::Roles,
+        Some(_) => {
+            return Err(invalid_request(
+                "$.sort",
+                "`sort` is `name`, `members`, `createdAt` or `roles`",
+            ))
+        }
+    };
+    let descending = match req.optional_str("order")? {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(invalid_request("$.order", "`order` is `asc` or `desc`")),
+    };
+    let page = req.paging(DEFAULT_LIST_PAGE_SIZE)?;
+    let locale = req.optional_str("locale")?.map(str::to_owned);
+    Ok(GroupQuery {
+        search,
+        status,
+        include_hidden,
+        sort,
+        descending,
+        page,
+        locale,
+    })
+}
+
+/// `parseRule`, `formatRule` and `version`: the ops that need no snapshot.
+fn rule_op(op: &str, value: &Value, w: &mut Out) -> Result<(), Error> {
+    match op {
+        "parseRule" => {
+            let mut req = Request::at(value, "$", &["op", "text"])?;
+            let text = req.required("text")?;
+            let Value::String(text) = text else {
+                return Err(invalid_request(
+                    "$.text",
+                    format!("`text` must be a string, not {}", type_name(text)),
+                ));
+            };
+            let rule = parse_rule(text).map_err(|e| e.at_if_unset("$.text"))?;
+            w.obj();
+            w.key("rule");
+            w.value(&rule.to_json());
+            w.end_obj();
+        }
+        "formatRule" => {
+            let mut req = Request::at(value, "$", &["op", "rule"])?;
+            let rule = req.rule("rule")?;
+            let text = format_rule(&rule).map_err(|e| e.at_if_unset("$.rule"))?;
+            w.obj();
+            w.field_str("text", &text);
+            w.end_obj();
+        }
+        _ => {
+            Request::at(value, "$", &["op"])?;
+            w.obj();
+            w.field_str("version", VERSION);
+            w.end_obj();
+        }
+    }
+    Ok(())
+}
+
+/// The error answer `{"error":{...},"revision":...}` as canonical JSON text.
+pub fn error_answer_json(error: &Error, revision: Option<&str>) -> String {
+    let mut w = Writer::new(usize::MAX).with_top_level("revision", revision_json(revision));
+    w.obj();
+    w.key("error");
+    w.obj();
+    w.field_str("code", error.code().as_str());
+    w.key("column");
+    match error.column() {
+        Some(c) => w.num(u64::from(c)),
+        None => w.null(),
+    }
+    w.key("expected");
+    match error.expected() {
+        Some(list) => w.str_list(list.iter().map(String::as_str)),
+        None => w.null(),
+    }
+    w.key("line");
+    match error.line() {
+        Some(l) => w.num(u64::from(l)),
+        None => w.null(),
+    }
+    w.field_str("message", error.message());
+    w.key("path");
+    w.opt_str(error.path());
+    w.end_obj();
+    w.end_obj();
+    w.finish().unwrap_or_default()
+}
+
+/// Loads a snapshot and returns the engine (when it loaded) and the load answer as JSON text:
+/// `{"diagnostics":[...],"revision":...}`, or the error answer.
+pub fn load_json(snapshot: &str, options: LoadOptions) -> (Option<Engine>, String) {
+    match Engine::from_json(snapshot, options) {
+        Ok(engine) => {
+            let answer = engine.load_answer_json();
+            (Some(engine), answer)
+        }
+        Err(error) => (None, error_answer_json(&error, None)),
+    }
+}
+
+/// Answers the requests that need no snapshot (`parseRule`, `formatRule`, `version`), for
+/// surfaces that expose them as free functions.
+pub fn answer_without_engine_json(request: &str) -> String {
+    let value = match json::parse(request) {
+        Ok(value) => value,
+        Err(error) => return error_answer_json(&error, None),
+    };
+    let mut w = Writer::new(MAX_ANSWER_BYTES).with_top_level("revision", "null".to_owned());
+    let result = op_of(&value).and_then(|op| match op {
+        "parseRule" | "formatRule" | "version" => rule_op(op, &value, &mut w),
+        other => {
+            Err(Error::new(ErrorCode::UnknownOp, format!("`{other}` needs a snapshot")).at("$.op"))
+        }
+    });
+    match result.and_then(|()| w.finish()) {
+        Ok(text) => text,
+        Err(error) => error_answer_json(&error, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn engine(snapshot: &str) -> Engine {
+        Engine::from_json(snapshot, LoadOptions::default()).unwrap()
+    }
+
+    /// The typed `check` path writes exactly what the general path writes.
+    #[test]
+    fn fast_check_answers_match_the_general_path() {
+        for snapshot in [
+            r#"{"revision":"r \"1\"","users":[{"id":"u1"},{"id":"u2","orgRole":"admin"}],
+                "groups":[{"id":"g\u00e9","name":"G","members":["u1"],"products":["p1"]},
+                          {"id":"g2","name":"G2","products":["p2"]}],
+                "products":[{"id":"p1"},{"id":"p2"}]}"#,
+            r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#,
+        ] {
+            let e = engine(snapshot);
+            for (user, product) in [
+                ("u1", "p1"),
+                ("u1", "p2"),
+                ("u2", "p2"),
+                ("x", "p1"),
+                ("u1", "x"),
+                ("x", "y"),
+            ] {
+                let request = format!(r#"{{"op":"check","user":"{user}","product":"{product}"}}"#);
+                let value = json::parse(&request).unwrap();
+                let general = e.finish(|t, w| answer(t, w, &value));
+                assert_eq!(e.answer_json(&request), general, "{request}");
+            }
+        }
+    }
+
+    /// Requests that look like a check but are not exactly one still get the general path,
+    /// and an unknown key is named ahead of a missing one.
+    #[test]
+    fn unusual_check_requests_get_proper_errors() {
+        let e = engine(r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#);
+        for (request, code, path) in [
+            (
+                r#"{"op":"check","user":"u1","product":"p1","extra":1}"#,
+                "invalid-request",
+                "$.extra",
+            ),
+            (
+                r#"{"op":"check","user":"u1","prodcut":"p1"}"#,
+                "invalid-request",
+                "$.prodcut",
+            ),
+            (r#"{"op":"check","user":"u1"}"#, "invalid-request", "$"),
+            (
+                r#"{"op":"check","user":1,"product":"p1"}"#,
+                "invalid-request",
+                "$.user",
+            ),
+            (
+                r#"{"op":"chek","user":"u1","product":"p1"}"#,
+                "unknown-op",
+                "$.op",
+            ),
+        ] {
+            let answer: Value = serde_json::from_str(&e.answer_json(request)).unwrap();
+            assert_eq!(answer["error"]["code"], code, "{request}");
+            assert_eq!(answer["error"]["path"], path, "{request}");
+        }
+    }
+
+    #[test]
+    fn engines_are_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Engine>();
+    }
+}

@@ -1,0 +1,707 @@
+//! Profile attributes by column, and how one condition reads them (SPEC §4.1, §4.2).
+//!
+//! Each attribute key is a [`Column`]: its distinct values, each user's value, and, when the
+//! column has few distinct values, the users holding each value (its postings). A condition is
+//! decided once per distinct value and then spread over the users: by ORing the postings of the
+//! values that hold, or by one pass over the column when values are too many for postings to
+//! pay (a `manager` column has about one value per user).
+//!
+//! INVARIANT: a column's cells name only values of that column, and its postings, when
+//! present, hold exactly the users whose cell names each value.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::hash::Map;
+use crate::ids::{Ix, UserIx};
+use crate::json::{f64_text, Canonical};
+use crate::rules::{Op, Operand, Scalar};
+use crate::sets::{Bits, UserSet};
+use crate::snapshot::AttrColumn;
+use crate::text::lower;
+
+/// No value.
+const NONE: u32 = u32::MAX;
+
+/// One scalar of a value, as conditions compare it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The text it compares by (JSON text for numbers and booleans), exactly.
+    pub text: Box<str>,
+    /// Its Unicode lowercase.
+    pub lower: Box<str>,
+    /// Its value when it is a JSON number.
+    pub number: Option<f64>,
+}
+
+/// A distinct attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    /// A string: the common case, kept small.
+    Text {
+        /// The string.
+        text: Box<str>,
+        /// Its lowercase, when that differs.
+        lower: Option<Box<str>>,
+    },
+    /// Any other JSON value §1 allows.
+    Other {
+        /// Its canonical JSON.
+        json: Canonical,
+        /// Its scalars (an array's elements).
+        items: Vec<Item>,
+        /// Present, not null, not `[]`.
+        exists: bool,
+    },
+}
+
+impl AttrValue {
+    /// The value of a JSON value.
+    pub fn new(value: &Value) -> AttrValue {
+        if let Value::String(s) = value {
+            return AttrValue::text(s);
+        }
+        let item = |v: &Value| -> Option<Item> {
+            let (text, number) = match v {
+                Value::String(s) => (s.clone(), None),
+                Value::Number(n) => {
+                    let f = n.as_f64();
+                    let text = if n.is_f64() {
+                        f.map_or_else(|| n.to_string(), f64_text)
+                    } else {
+                        n.to_string()
+                    };
+                    (text, f)
+                }
+                Value::Bool(b) => (b.to_string(), None),
+                _ => return None,
+            };
+            Some(Item {
+                lower: lower(&text).into_boxed_str(),
+                text: text.into_boxed_str(),
+                number,
+            })
+        };
+        let (items, exists) = match value {
+            Value::Null => (Vec::new(), false),
+            Value::Array(values) => (values.iter().filter_map(item).collect(), !values.is_empty()),
+            other => (item(other).into_iter().collect(), true),
+        };
+        AttrValue::Other {
+            json: Canonical::of(value),
+            items,
+            exists,
+        }
+    }
+
+    /// A string value.
+    pub fn text(s: &str) -> AttrValue {
+        let low = lower(s);
+        AttrValue::Text {
+            lower: (low != s).then(|| low.into_boxed_str()),
+            text: s.into(),
+        }
+    }
+
+    /// Present, not null, not `""`, not `[]` (SPEC §4.2 `EXISTS`).
+    pub fn exists(&self) -> bool {
+        match self {
+            AttrValue::Text { text, .. } => !text.is_empty(),
+            AttrValue::Other { exists, .. } => *exists,
+        }
+    }
+
+    /// Each scalar as `(text, lowercase, number)`.
+    pub fn items(&self) -> impl Iterator<Item = (&str, &str, Option<f64>)> {
+        let (one, many) = match self {
+            AttrValue::Text { text, lower } => (
+                Some((&**text, lower.as_deref().unwrap_or(text), None)),
+                &[][..],
+            ),
+            AttrValue::Other { items, .. } => (None, items.as_slice()),
+        };
+        one.into_iter()
+            .chain(many.iter().map(|i| (&*i.text, &*i.lower, i.number)))
+    }
+
+    /// The value's canonical JSON.
+    pub fn json(&self) -> String {
+        match self {
+            AttrValue::Text { text, .. } => {
+                let mut out = String::with_capacity(text.len() + 2);
+                crate::json::write_string(&mut out, text);
+                out
+            }
+            AttrValue::Other { json, .. } => json.as_str().to_owned(),
+        }
+    }
+
+    /// The key values are interned by: strings by their text, others by their JSON text as
+    /// the host wrote it (so `5` and `5.0` stay two values that compare equal).
+    fn intern_key(&self) -> (u8, &str) {
+        match self {
+            AttrValue::Text { text, .. } => (0, text),
+            AttrValue::Other { json, .. } => (1, json.as_str()),
+        }
+    }
+}
+
+/// Each user's value, by slot (dense) or as `(user, value)` pairs (sparse).
+#[derive(Debug, Clone, PartialEq)]
+enum Cells {
+    Dense(Vec<u32>),
+    Sparse(Vec<(u32, u32)>),
+}
+
+/// One attribute key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    key: Box<str>,
+    values: Vec<AttrValue>,
+    /// Value indices sorted by their intern key, to find a value again.
+    sorted: Vec<u32>,
+    cells: Cells,
+    /// Per value, its users; absent when values are too many for postings to pay.
+    postings: Option<Vec<UserSet>>,
+}
+
+/// Whether a column of `values` distinct values over `slots` users keeps postings.
+fn wants_postings(values: usize, slots: usize) -> bool {
+    values <= 64 || values.saturating_mul(16) <= slots
+}
+
+impl Column {
+    fn build(
+        key: &str,
+        values: Vec<AttrValue>,
+        mut cells: Vec<(u32, u32)>,
+        slots: usize,
+    ) -> Column {
+        cells.sort_unstable();
+        cells.dedup_by_key(|c| c.0);
+        let mut sorted: Vec<u32> = (0..u32::try_from(values.len()).unwrap_or(0)).collect();
+        sorted.sort_by(|&a, &b| {
+            let ka = values.get(a as usize).map(AttrValue::intern_key);
+            let kb = values.get(b as usize).map(AttrValue::intern_key);
+            ka.cmp(&kb)
+        });
+        let postings = wants_postings(values.len(), slots).then(|| {
+            let mut lists: Vec<Vec<u32>> = vec![Vec::new(); values.len()];
+            for &(u, v) in &cells {
+                if let Some(list) = lists.get_mut(v as usize) {
+                    list.push(u);
+                }
+            }
+            lists
+                .into_iter()
+                .map(|list| UserSet::from_sorted(list, slots))
+                .collect()
+        });
+        let cells = if cells.len().saturating_mul(8) >= slots {
+            let mut dense = vec![NONE; slots];
+            for &(u, v) in &cells {
+                if let Some(slot) = dense.get_mut(u as usize) {
+                    *slot = v;
+                }
+            }
+            Cells::Dense(dense)
+        } else {
+            Cells::Sparse(cells)
+        };
+        Column {
+            key: key.into(),
+            values,
+            sorted,
+            cells,
+            postings,
+        }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The index of `user`'s value.
+    fn value_index(&self, user: UserIx) -> Option<u32> {
+        let u = user.get();
+        let v = match &self.cells {
+            Cells::Dense(d) => d.get(u as usize).copied().unwrap_or(NONE),
+            Cells::Sparse(s) => s
+                .binary_search_by_key(&u, |c| c.0)
+                .ok()
+                .and_then(|i| s.get(i))
+                .map_or(NONE, |c| c.1),
+        };
+        (v != NONE).then_some(v)
+    }
+
+    /// `user`'s value.
+    pub fn value(&self, user: UserIx) -> Option<&AttrValue> {
+        self.value_index(user)
+            .and_then(|v| self.values.get(v as usize))
+    }
+
+    /// Every `(user, value index)`, by user.
+    fn cells(&self) -> Box<dyn Iterator<Item = (u32, u32)> + '_> {
+        match &self.cells {
+            Cells::Dense(d) => Box::new(
+                d.iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v != NONE)
+                    .map(|(u, &v)| (u32::try_from(u).unwrap_or(NONE), v)),
+            ),
+            Cells::Sparse(s) => Box::new(s.iter().copied()),
+        }
+    }
+
+    /// The distinct values with how many users hold each, for suggestions.
+    pub fn value_counts(&self) -> Vec<(&AttrValue, usize)> {
+        let mut counts = vec![0usize; self.values.len()];
+        match &self.postings {
+            Some(postings) => {
+                for (c, p) in counts.iter_mut().zip(postings) {
+                    *c = p.len();
+                }
+            }
+            None => {
+                for (_, v) in self.cells() {
+                    if let Some(c) = counts.get_mut(v as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        self.values
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .collect()
+    }
+
+    /// How many users have a value.
+    pub fn holders(&self) -> usize {
+        match &self.cells {
+            Cells::Dense(d) => d.iter().filter(|&&v| v != NONE).count(),
+            Cells::Sparse(s) => s.len(),
+        }
+    }
+
+    /// Finds or adds `value`, returning its index.
+    fn intern(&mut self, value: AttrValue) -> u32 {
+        let key = value.intern_key();
+        let at = self.sorted.binary_search_by(|&v| {
+            self.values
+                .get(v as usize)
+                .map(AttrValue::intern_key)
+                .cmp(&Some(key))
+        });
+        match at {
+            Ok(i) => self.sorted.get(i).copied().unwrap_or(NONE),
+            Err(i) => {
+                let v = u32::try_from(self.values.len()).unwrap_or(NONE);
+                self.values.push(value);
+                self.sorted.insert(i, v);
+                if let Some(postings) = &mut self.postings {
+                    postings.push(UserSet::default());
+                }
+                v
+            }
+        }
+    }
+
+    /// Sets `user`'s value (or removes it); true when it changed.
+    fn set(&mut self, user: UserIx, value: Option<&Value>, slots: usize) -> bool {
+        let new = value.map(|v| self.intern(AttrValue::new(v)));
+        let old = self.value_index(user);
+        if old == new {
+            return false;
+        }
+        let u = user.get();
+        match &mut self.cells {
+            Cells::Dense(d) => {
+                if d.len() <= u as usize {
+                    d.resize(u as usize + 1, NONE);
+                }
+                if let Some(slot) = d.get_mut(u as usize) {
+                    *slot = new.unwrap_or(NONE);
+                }
+            }
+            Cells::Sparse(s) => match (s.binary_search_by_key(&u, |c| c.0), new) {
+                (Ok(i), Some(v)) => {
+                    if let Some(c) = s.get_mut(i) {
+                        c.1 = v;
+                    }
+                }
+                (Ok(i), None) => {
+                    s.remove(i);
+                }
+                (Err(i), Some(v)) => s.insert(i, (u, v)),
+                (Err(_), None) => {}
+            },
+        }
+        if let Some(postings) = &mut self.postings {
+            if let Some(p) = old.and_then(|v| postings.get_mut(v as usize)) {
+                p.remove(user);
+                p.reshape(slots);
+            }
+            if let Some(p) = new.and_then(|v| postings.get_mut(v as usize)) {
+                p.insert(user);
+                p.reshape(slots);
+            }
+            if !wants_postings(self.values.len(), slots) {
+                self.postings = None;
+            }
+        }
+        true
+    }
+
+    /// Bytes held, roughly.
+    pub fn heap_bytes(&self) -> usize {
+        let values: usize = self
+            .values
+            .iter()
+            .map(|v| match v {
+                AttrValue::Text { text, lower } => {
+                    32 + text.len() + lower.as_ref().map_or(0, |l| l.len())
+                }
+                AttrValue::Other { json, items, .. } => 64 + json.as_str().len() + items.len() * 56,
+            })
+            .sum();
+        let cells = match &self.cells {
+            Cells::Dense(d) => d.capacity() * 4,
+            Cells::Sparse(s) => s.capacity() * 8,
+        };
+        let postings = self
+            .postings
+            .iter()
+            .flatten()
+            .map(|p| p.heap_bytes() + 32)
+            .sum::<usize>();
+        values + self.sorted.capacity() * 4 + cells + postings
+    }
+}
+
+/// Every user's attributes, by column.
+#[derive(Debug, Clone, Default)]
+pub struct Attributes {
+    columns: Vec<Arc<Column>>,
+    /// Exact key → column.
+    by_key: Arc<Map<Box<str>, u32>>,
+    /// Lowercase key → the columns of every spelling, sorted by key bytes.
+    by_lower: Arc<Map<Box<str>, Vec<u32>>>,
+}
+
+impl Attributes {
+    /// The columns of a snapshot's attributes; `slot_of[i]` is the slot of the `i`-th user of
+    /// the document.
+    pub fn build(table: Vec<AttrColumn>, slot_of: &[UserIx], slots: usize) -> Attributes {
+        let mut attrs = Attributes::default();
+        let mut columns: Vec<AttrColumn> = table;
+        columns.sort_by(|a, b| a.key.cmp(&b.key));
+        for column in columns {
+            let values: Vec<AttrValue> = column.values.iter().map(AttrValue::new).collect();
+            let cells: Vec<(u32, u32)> = column
+                .cells
+                .iter()
+                .filter_map(|&(doc, v)| slot_of.get(doc as usize).map(|u| (u.get(), v)))
+                .collect();
+            attrs.add_column(Column::build(&column.key, values, cells, slots));
+        }
+        attrs
+    }
+
+    fn add_column(&mut self, column: Column) -> u32 {
+        let index = u32::try_from(self.columns.len()).unwrap_or(NONE);
+        let key = column.key.clone();
+        let by_lower = Arc::make_mut(&mut self.by_lower);
+        let spellings = by_lower.entry(lower(&key).into_boxed_str()).or_default();
+        spellings.push(index);
+        let columns = &self.columns;
+        let mut with_new: Vec<u32> = spellings.clone();
+        with_new.sort_by(|&a, &b| {
+            let ka = if a == index {
+                Some(&*key)
+            } else {
+                columns.get(a as usize).map(|c| c.key())
+            };
+            let kb = if b == index {
+                Some(&*key)
+            } else {
+                columns.get(b as usize).map(|c| c.key())
+            };
+            ka.cmp(&kb)
+        });
+        *spellings = with_new;
+        Arc::make_mut(&mut self.by_key).insert(key, index);
+        self.columns.push(Arc::new(column));
+        index
+    }
+
+    /// The columns, by index.
+    pub fn columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().map(|c| &**c)
+    }
+
+    /// The columns `field` reads, in priority order (SPEC §4.1): the exact key, then other
+    /// spellings of it by key bytes; `job` then falls back to `jobTitle` the same way.
+    pub fn resolve(&self, field: &str) -> Vec<&Column> {
+        let lowered = lower(field);
+        let mut out = self.spellings(field, &lowered);
+        if lowered == "job" {
+            out.extend(self.spellings("jobTitle", "jobtitle"));
+        }
+        out
+    }
+
+    fn spellings(&self, exact: &str, lowered: &str) -> Vec<&Column> {
+        let mut out = Vec::new();
+        if let Some(&i) = self.by_key.get(exact) {
+            out.extend(self.columns.get(i as usize).map(|c| &**c));
+        }
+        if let Some(spellings) = self.by_lower.get(lowered) {
+            for &i in spellings {
+                if let Some(c) = self.columns.get(i as usize) {
+                    if &*c.key != exact {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The value `field` reads for `user`, if any.
+    pub fn value(&self, field: &str, user: UserIx) -> Option<&AttrValue> {
+        self.resolve(field).into_iter().find_map(|c| c.value(user))
+    }
+
+    /// Sets `user`'s attributes to exactly `values` (key → JSON); returns the lowercase keys
+    /// whose values changed.
+    pub fn set_user(
+        &mut self,
+        user: UserIx,
+        values: &[(String, Value)],
+        slots: usize,
+    ) -> Vec<String> {
+        let mut changed = Vec::new();
+        // Keys the user no longer has.
+        for i in 0..self.columns.len() {
+            let Some(column) = self.columns.get(i) else {
+                continue;
+            };
+            if column.value_index(user).is_some() && !values.iter().any(|(k, _)| **k == *column.key)
+            {
+                let column = self.columns.get_mut(i).map(Arc::make_mut);
+                if let Some(column) = column {
+                    if column.set(user, None, slots) {
+                        changed.push(lower(&column.key));
+                    }
+                }
+            }
+        }
+        for (key, value) in values {
+            let index = match self.by_key.get(key.as_str()) {
+                Some(&i) => i,
+                None => self.add_column(Column::build(key, Vec::new(), Vec::new(), slots)),
+            };
+            if let Some(column) = self.columns.get_mut(index as usize).map(Arc::make_mut) {
+                if column.set(user, Some(value), slots) {
+                    changed.push(lower(key));
+                }
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        changed
+    }
+
+    /// Bytes held, roughly.
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(|c| c.heap_bytes() + 64).sum()
+    }
+}
+
+/// A condition's operand, prepared once: each scalar's lowercase text and number.
+pub struct Prepared {
+    scalars: Vec<(String, Option<f64>)>,
+}
+
+impl Prepared {
+    /// Prepares `value`.
+    pub fn new(value: &Operand) -> Prepared {
+        let prep = |s: &Scalar| {
+            (
+                lower(&s.text()),
+                if let Scalar::Number(n) = s {
+                    Some(*n)
+                } else {
+                    None
+                },
+            )
+        };
+        let scalars = match value {
+            Operand::None => Vec::new(),
+            Operand::Scalar(s) => vec![prep(s)],
+            Operand::List(items) => items.iter().map(prep).collect(),
+        };
+        Prepared { scalars }
+    }
+
+    /// Whether the positive operator `op` holds for a value.
+    pub fn holds(&self, op: Op, value: &AttrValue) -> bool {
+        if op == Op::Exists {
+            return value.exists();
+        }
+        value
+            .items()
+            .any(|(_, low, number)| self.item_holds(op, low, number))
+    }
+
+    /// Whether `op` holds for plain text (a user-record field).
+    pub fn holds_text(&self, op: Op, text: Option<&str>) -> bool {
+        let Some(text) = text else {
+            return false;
+        };
+        if op == Op::Exists {
+            return !text.is_empty();
+        }
+        self.item_holds(op, &lower(text), None)
+    }
+
+    fn item_holds(&self, op: Op, low: &str, number: Option<f64>) -> bool {
+        let Some((text, scalar_number)) = self.scalars.first() else {
+            return false;
+        };
+        let ordering = || match (number, scalar_number) {
+            (Some(a), Some(b)) => a.partial_cmp(b),
+            _ => Some(low.cmp(text.as_str())),
+        };
+        let equals = |t: &str, n: Option<f64>| match (number, n) {
+            (Some(a), Some(b)) => a == b,
+            _ => low == t,
+        };
+        match op {
+            Op::Eq => equals(text, *scalar_number),
+            Op::In => self.scalars.iter().any(|(t, n)| equals(t, *n)),
+            Op::Like => low.contains(text.as_str()),
+            Op::StartsWith => low.starts_with(text.as_str()),
+            Op::EndsWith => low.ends_with(text.as_str()),
+            Op::Lt => ordering().is_some_and(std::cmp::Ordering::is_lt),
+            Op::Le => ordering().is_some_and(std::cmp::Ordering::is_le),
+            Op::Gt => ordering().is_some_and(std::cmp::Ordering::is_gt),
+            Op::Ge => ordering().is_some_and(std::cmp::Ordering::is_ge),
+            _ => false,
+        }
+    }
+}
+
+/// The users for which the positive operator `op` holds on the columns `field` reads, among
+/// `slots` user slots.
+pub fn positive_users(columns: &[&Column], op: Op, cond: &Prepared, slots: usize) -> Bits {
+    let mut bits = Bits::empty(slots);
+    let tables: Vec<Vec<bool>> = columns
+        .iter()
+        .map(|c| c.values.iter().map(|v| cond.holds(op, v)).collect())
+        .collect();
+    if let ([column], [table]) = (columns, tables.as_slice()) {
+        match &column.postings {
+            Some(postings) => {
+                for (posting, &holds) in postings.iter().zip(table) {
+                    if holds {
+                        posting.or_into(&mut bits);
+                    }
+                }
+            }
+            None => {
+                for (u, v) in column.cells() {
+                    if table.get(v as usize).copied().unwrap_or(false) {
+                        bits.insert(u);
+                    }
+                }
+            }
+        }
+        return bits;
+    }
+    // Several spellings: each user reads the first column that has a value for them.
+    let mut seen = Bits::empty(slots);
+    for (column, table) in columns.iter().zip(&tables) {
+        for (u, v) in column.cells() {
+            if seen.contains(u) {
+                continue;
+            }
+            seen.insert(u);
+            if table.get(v as usize).copied().unwrap_or(false) {
+                bits.insert(u);
+            }
+        }
+    }
+    bits
+}
+
+/// Users by the texts their value names, over the columns `field` reads: for `REPORTS TO`.
+pub fn named_by<'c>(columns: &[&'c Column], slots: usize) -> Map<&'c str, Vec<u32>> {
+    let mut seen = Bits::empty(slots);
+    let mut out: Map<&str, Vec<u32>> = Map::default();
+    for column in columns {
+        for (u, v) in column.cells() {
+            if seen.contains(u) {
+                continue;
+            }
+            seen.insert(u);
+            if let Some(value) = column.values.get(v as usize) {
+                for (text, _, _) in value.items() {
+                    out.entry(text).or_default().push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_keep_their_kind() {
+        let v = AttrValue::new(&json!("Paris"));
+        assert_eq!(v.items().next(), Some(("Paris", "paris", None)));
+        let v = AttrValue::new(&json!([1.0, "X"]));
+        let items: Vec<_> = v.items().collect();
+        assert_eq!(items, vec![("1", "1", Some(1.0)), ("X", "x", None)]);
+        assert!(!AttrValue::new(&json!([])).exists());
+        assert!(!AttrValue::new(&json!("")).exists());
+        assert_eq!(AttrValue::new(&json!("a\"b")).json(), r#""a\"b""#);
+    }
+
+    #[test]
+    fn columns_change_a_user_and_keep_postings_true() {
+        let slots = 8;
+        let mut col = Column::build(
+            "city",
+            vec![AttrValue::text("Paris"), AttrValue::text("Lyon")],
+            vec![(0, 0), (1, 1), (2, 0)],
+            slots,
+        );
+        assert!(col.set(UserIx::new(1), Some(&json!("Paris")), slots));
+        assert!(!col.set(UserIx::new(1), Some(&json!("Paris")), slots));
+        assert!(col.set(UserIx::new(5), Some(&json!("Nice")), slots));
+        assert!(col.set(UserIx::new(0), None, slots));
+        let eq = Prepared::new(&Operand::Scalar(Scalar::Text("paris".into())));
+        let users = positive_users(&[&col], Op::Eq, &eq, slots);
+        assert_eq!(users.to_sorted(), vec![1, 2]);
+        let counts: Vec<(String, usize)> = col
+            .value_counts()
+            .into_iter()
+            .map(|(v, c)| (v.json(), c))
+            .collect();
+        assert_eq!(
+            counts,
+            vec![("\"Paris\"".to_owned(), 2), ("\"Nice\"".to_owned(), 1)]
+        );
+    }
+}

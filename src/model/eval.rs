@@ -1,0 +1,397 @@
+//! Rule evaluation (SPEC §4): over every user at once, as a bitset; for one user; and for one
+//! user with the trace `explain` shows.
+//!
+//! All three read attributes, the user record and group members the same way, and a unit test
+//! holds them to the same answers.
+
+use crate::hash::Map;
+use crate::ids::{GroupIx, Ix, UserIx};
+use crate::rules::{Condition, Op, Operand, Rule};
+use crate::sets::Bits;
+
+use super::attrs::{named_by, positive_users, AttrValue, Prepared};
+use super::Tenant;
+
+/// What a condition read for one user, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Actual {
+    /// No value.
+    Missing,
+    /// The value as canonical JSON.
+    Value(String),
+    /// Whether the user belongs to the group (`MEMBER OF`).
+    Member(bool),
+}
+
+/// The rule tree with each node's result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trace {
+    /// `all` and its children.
+    All(Vec<Trace>, bool),
+    /// `any` and its children.
+    Any(Vec<Trace>, bool),
+    /// `not` and its child.
+    Not(Box<Trace>, bool),
+    /// A condition, what it read, and its result.
+    Cond(Condition, Actual, bool),
+}
+
+impl Trace {
+    /// The node's result.
+    pub fn result(&self) -> bool {
+        match self {
+            Trace::All(_, r) | Trace::Any(_, r) | Trace::Not(_, r) | Trace::Cond(_, _, r) => *r,
+        }
+    }
+}
+
+/// The operand's single text (`MEMBER OF` and `REPORTS TO` take one).
+fn scalar_text(value: &Operand) -> String {
+    match value {
+        Operand::Scalar(s) => s.text(),
+        _ => String::new(),
+    }
+}
+
+/// Which user-record field a condition reads, if any: only these exact spellings do.
+fn record(field: &str) -> Option<u8> {
+    match field {
+        "id" => Some(0),
+        "name" => Some(1),
+        "orgRole" => Some(2),
+        _ => None,
+    }
+}
+
+impl Tenant {
+    /// The live users a rule matches.
+    pub fn matching_users(&self, rule: &Rule) -> Bits {
+        let mut cache = Map::default();
+        let mut bits = self.match_bits(rule, &mut cache);
+        bits.and_with(self.live_users());
+        bits
+    }
+
+    fn match_bits<'t>(
+        &'t self,
+        rule: &Rule,
+        cache: &mut Map<String, Map<&'t str, Vec<u32>>>,
+    ) -> Bits {
+        let slots = self.user_slots();
+        match rule {
+            Rule::All(children) => {
+                let mut acc = self.live_users().clone();
+                for child in children {
+                    if acc.is_empty() {
+                        break;
+                    }
+                    acc.and_with(&self.match_bits(child, cache));
+                }
+                acc
+            }
+            Rule::Any(children) => {
+                let mut acc = Bits::empty(slots);
+                for child in children {
+                    acc.or_with(&self.match_bits(child, cache));
+                }
+                acc
+            }
+            Rule::Not(child) => {
+                let mut bits = self.match_bits(child, cache);
+                bits.complement_in(self.live_users());
+                bits
+            }
+            Rule::Cond(cond) => self.condition_bits(cond, cache),
+        }
+    }
+
+    fn condition_bits<'t>(
+        &'t self,
+        cond: &Condition,
+        cache: &mut Map<String, Map<&'t str, Vec<u32>>>,
+    ) -> Bits {
+        let slots = self.user_slots();
+        let field = cond.field.as_deref().unwrap_or("");
+        match cond.op {
+            Op::MemberOf => match self.group(&scalar_text(&cond.value)) {
+                Some(g) => self.members(g).to_bits(slots),
+                None => Bits::empty(slots),
+            },
+            Op::ReportsTo => {
+                let target = scalar_text(&cond.value);
+                if record(field).is_some() {
+                    return self.record_reports_to(field, &target);
+                }
+                let index = cache.entry(field.to_owned()).or_insert_with(|| {
+                    let columns = self.attrs.resolve(field);
+                    named_by(&columns, slots)
+                });
+                let mut found = Bits::empty(slots);
+                let mut queue: Vec<u32> = index.get(target.as_str()).cloned().unwrap_or_default();
+                while let Some(u) = queue.pop() {
+                    if found.contains(u) {
+                        continue;
+                    }
+                    found.insert(u);
+                    if let Some(next) = index.get(self.user_id(UserIx::new(u))) {
+                        queue.extend(next.iter().copied().filter(|&n| !found.contains(n)));
+                    }
+                }
+                found
+            }
+            op => {
+                let (positive, negated) = op.positive();
+                let prepared = Prepared::new(&cond.value);
+                let mut bits = match record(field) {
+                    Some(_) => {
+                        let mut bits = Bits::empty(slots);
+                        for &u in self.users_by_name() {
+                            if prepared.holds_text(positive, self.record_text(field, u).as_deref())
+                            {
+                                bits.insert(u.get());
+                            }
+                        }
+                        bits
+                    }
+                    None => {
+                        let columns = self.attrs.resolve(field);
+                        positive_users(&columns, positive, &prepared, slots)
+                    }
+                };
+                if negated {
+                    bits.complement_in(self.live_users());
+                }
+                bits
+            }
+        }
+    }
+
+    /// A user-record field of `u` as text.
+    fn record_text(&self, field: &str, u: UserIx) -> Option<String> {
+        match record(field) {
+            Some(0) => Some(self.user_id(u).to_owned()),
+            Some(1) => self.user_name(u).map(str::to_owned),
+            Some(2) => Some(self.org_role(u).as_str().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// `REPORTS TO` over a user-record field: the record names one user, so the chain is a
+    /// walk per user.
+    fn record_reports_to(&self, field: &str, target: &str) -> Bits {
+        let mut bits = Bits::empty(self.user_slots());
+        for &u in self.users_by_name() {
+            if self.user_reports_to(field, u, target) {
+                bits.insert(u.get());
+            }
+        }
+        bits
+    }
+
+    /// The value `field` reads for `u`.
+    fn field_value(&self, field: &str, u: UserIx) -> FieldValue<'_> {
+        match record(field) {
+            Some(_) => FieldValue::Record(self.record_text(field, u)),
+            None => FieldValue::Attr(self.attrs.value(field, u)),
+        }
+    }
+
+    /// Whether `u`'s `field` leads, in one step or more, to `target` (SPEC §4.2).
+    fn user_reports_to(&self, field: &str, u: UserIx, target: &str) -> bool {
+        let mut seen: Vec<UserIx> = Vec::new();
+        let mut queue = vec![u];
+        while let Some(v) = queue.pop() {
+            if seen.contains(&v) {
+                continue;
+            }
+            seen.push(v);
+            let texts: Vec<String> = match self.field_value(field, v) {
+                FieldValue::Record(text) => text.into_iter().collect(),
+                FieldValue::Attr(value) => value
+                    .into_iter()
+                    .flat_map(|value| value.items().map(|(t, _, _)| t.to_owned()))
+                    .collect(),
+            };
+            for text in texts {
+                if text == target {
+                    return true;
+                }
+                if let Some(next) = self.user(&text) {
+                    queue.push(next);
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether `rule` matches user `u`.
+    pub fn user_matches(&self, rule: &Rule, u: UserIx) -> bool {
+        if !self.user_live(u) {
+            return false;
+        }
+        match rule {
+            Rule::All(children) => children.iter().all(|c| self.user_matches(c, u)),
+            Rule::Any(children) => children.iter().any(|c| self.user_matches(c, u)),
+            Rule::Not(child) => !self.user_matches(child, u),
+            Rule::Cond(cond) => self.condition_holds(cond, u).0,
+        }
+    }
+
+    /// Whether `cond` holds for `u`, and what it read.
+    fn condition_holds(&self, cond: &Condition, u: UserIx) -> (bool, Actual) {
+        let field = cond.field.as_deref().unwrap_or("");
+        match cond.op {
+            Op::MemberOf => {
+                let member = self
+                    .group(&scalar_text(&cond.value))
+                    .is_some_and(|g| self.is_member(g, u));
+                (member, Actual::Member(member))
+            }
+            op => {
+                let value = self.field_value(field, u);
+                let actual = match &value {
+                    FieldValue::Record(Some(text)) => Actual::Value(AttrValue::text(text).json()),
+                    FieldValue::Attr(Some(v)) => Actual::Value(v.json()),
+                    _ => Actual::Missing,
+                };
+                let result = if op == Op::ReportsTo {
+                    self.user_reports_to(field, u, &scalar_text(&cond.value))
+                } else {
+                    let (positive, negated) = op.positive();
+                    let prepared = Prepared::new(&cond.value);
+                    let holds = match &value {
+                        FieldValue::Record(text) => prepared.holds_text(positive, text.as_deref()),
+                        FieldValue::Attr(v) => v.is_some_and(|v| prepared.holds(positive, v)),
+                    };
+                    holds != negated
+                };
+                (result, actual)
+            }
+        }
+    }
+
+    /// Whether `rule` matches `u`, with the trace `explain` shows.
+    pub fn explain_rule(&self, rule: &Rule, u: UserIx) -> Trace {
+        match rule {
+            Rule::All(children) => {
+                let traced: Vec<Trace> = children.iter().map(|c| self.explain_rule(c, u)).collect();
+                let result = traced.iter().all(Trace::result);
+                Trace::All(traced, result)
+            }
+            Rule::Any(children) => {
+                let traced: Vec<Trace> = children.iter().map(|c| self.explain_rule(c, u)).collect();
+                let result = traced.iter().any(Trace::result);
+                Trace::Any(traced, result)
+            }
+            Rule::Not(child) => {
+                let inner = self.explain_rule(child, u);
+                let result = !inner.result();
+                Trace::Not(Box::new(inner), result)
+            }
+            Rule::Cond(cond) => {
+                let (result, actual) = self.condition_holds(cond, u);
+                Trace::Cond(cond.clone(), actual, result)
+            }
+        }
+    }
+
+    /// The groups a rule names with `MEMBER OF`, when they exist.
+    pub fn member_of_targets(&self, rule: &Rule) -> Vec<GroupIx> {
+        let mut out: Vec<GroupIx> = rule
+            .conditions()
+            .into_iter()
+            .filter(|c| c.op == Op::MemberOf)
+            .filter_map(|c| self.groups.ids.get(&scalar_text(&c.value)))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+enum FieldValue<'a> {
+    Record(Option<String>),
+    Attr(Option<&'a AttrValue>),
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::rules::parse_rule;
+    use crate::snapshot::read_snapshot;
+
+    use super::super::Tenant;
+    use super::*;
+
+    fn tenant() -> Tenant {
+        let snap = read_snapshot(
+            r#"{"users":[
+                {"id":"a","name":"A","attributes":{"location":"Paris","level":5,"jobTitle":"Engineering Manager","tags":["x","y"],"manager":"c"}},
+                {"id":"b","name":"B","attributes":{"Location":"paris","level":"10","job":"Chef","tags":[],"manager":"a"}},
+                {"id":"c","name":"C","orgRole":"owner","attributes":{"location":"London","level":12,"active":true,"manager":"b"}},
+                {"id":"d","name":"D","attributes":{"location":null,"level":5.0,"status":""}}],
+              "groups":[{"id":"g","name":"G","members":["a","d"]}]}"#,
+        )
+        .unwrap();
+        Tenant::compile(snap)
+    }
+
+    /// Evaluates `rule` over the users all three ways and checks they agree with `expect`.
+    fn check(t: &Tenant, rule: &str, expect: &[&str]) {
+        let parsed = parse_rule(rule).unwrap();
+        let all: Vec<&str> = t
+            .matching_users(&parsed)
+            .iter()
+            .map(|u| t.user_id(UserIx::new(u)))
+            .collect();
+        assert_eq!(all, expect, "{rule}");
+        for u in t.users_by_id() {
+            let one = t.user_matches(&parsed, u);
+            assert_eq!(
+                one,
+                expect.contains(&t.user_id(u)),
+                "one user disagrees: {rule}"
+            );
+            assert_eq!(
+                t.explain_rule(&parsed, u).result(),
+                one,
+                "trace disagrees: {rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn comparisons() {
+        let t = tenant();
+        check(&t, "location = PARIS", &["a", "b"]);
+        check(&t, "location != paris", &["c", "d"]);
+        check(&t, "level = 5", &["a", "d"]);
+        check(&t, "level > 5", &["c"]);
+        check(&t, "level < 2", &["b"]);
+        check(&t, "job LIKE manager", &["a"]);
+        check(&t, "job = chef", &["b"]);
+        check(&t, "active = 'TRUE'", &["c"]);
+        check(&t, "tags IN (y, z)", &["a"]);
+        check(&t, "tags NOT IN (y, z)", &["b", "c", "d"]);
+        check(&t, "tags EXISTS", &["a"]);
+        check(&t, "status NOT EXISTS", &["a", "b", "c", "d"]);
+        check(
+            &t,
+            "location STARTS WITH lon OR location ENDS WITH RIS",
+            &["a", "b", "c"],
+        );
+        check(&t, "name = 'B' OR id = c OR orgRole = owner", &["b", "c"]);
+        check(&t, "NAME = b OR ID = c", &[]);
+        check(&t, "MEMBER OF g AND NOT level > 6", &["a", "d"]);
+        check(&t, "MEMBER OF nowhere", &[]);
+    }
+
+    #[test]
+    fn reports_to_follows_chains_and_ends_on_cycles() {
+        let t = tenant();
+        check(&t, "manager REPORTS TO a", &["a", "b", "c"]);
+        check(&t, "manager REPORTS TO d", &[]);
+        check(&t, "NOT manager REPORTS TO c", &["d"]);
+        check(&t, "id REPORTS TO a", &["a"]);
+    }
+}

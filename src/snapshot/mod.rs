@@ -1,0 +1,634 @@
+//! The snapshot a host hands over (SPEC §1), read from JSON into plain Rust types.
+//!
+//! One reader ([`read`]) streams JSON text straight into these types, with no JSON tree in
+//! between, and still names the JSON path of the first fatal problem (SPEC §1.1). The same
+//! visitors read one item of a change list (an upserted user or group) from a parsed request.
+//!
+//! This module owns the checks that need no cross-reference: JSON types, ids, names in the
+//! default locale, duplicate ids, timestamps, and the item-local diagnostics (`invalid-value`,
+//! `invalid-rule`), kept with each item as [`Note`]s. References between items are resolved by
+//! the model, which reports what dangles.
+//! Keys this contract does not know are ignored; `null` counts as absent.
+
+mod read;
+
+pub use read::{read_item, read_snapshot, Item, ItemKind};
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorCode};
+use crate::json::{path_index, path_key, Canonical};
+use crate::rules::Rule;
+use crate::time::{parse_rfc3339, Instant};
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The item is not evaluated as written.
+    Error,
+    /// The item is evaluated, but probably not as meant.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Where inside an item a diagnostic points: a known key, an element of it, and a sub-key
+/// (an attribute's key, or a member entry's timestamp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    /// The item's key.
+    pub key: &'static str,
+    /// The element of a list under that key.
+    pub element: Option<u32>,
+    /// A key inside that, with its position among its siblings (for document order).
+    pub sub: Option<(String, u32)>,
+}
+
+impl At {
+    /// The key itself.
+    pub fn key(key: &'static str) -> At {
+        At {
+            key,
+            element: None,
+            sub: None,
+        }
+    }
+
+    /// An element of the key's list.
+    pub fn element(key: &'static str, element: usize) -> At {
+        At {
+            key,
+            element: Some(u32::try_from(element).unwrap_or(u32::MAX)),
+            sub: None,
+        }
+    }
+
+    /// The path below an item's own path.
+    pub fn path(&self, item: &str) -> String {
+        let mut path = path_key(item, self.key);
+        if let Some(e) = self.element {
+            path = path_index(&path, e as usize);
+        }
+        if let Some((sub, _)) = &self.sub {
+            path = path_key(&path, sub);
+        }
+        path
+    }
+}
+
+/// A diagnostic about one item, located inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The stable code (`invalid-value`, `dangling-reference`, …).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// Where in the item.
+    pub at: At,
+}
+
+/// The order of an item's known keys in the document, so that the diagnostics of one item
+/// come in document order: five bits per key, the key's rank among the item's known keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyOrder(u128);
+
+const ABSENT: u32 = 31;
+
+impl Default for KeyOrder {
+    fn default() -> KeyOrder {
+        KeyOrder(u128::MAX)
+    }
+}
+
+impl KeyOrder {
+    /// The rank of `key` (one of `known`), or 31 when the item does not have it.
+    pub fn rank(self, known: &[&str], key: &str) -> u32 {
+        match known.iter().position(|k| *k == key) {
+            Some(i) if i < 25 => ((self.0 >> (5 * i)) & 31) as u32,
+            _ => ABSENT,
+        }
+    }
+
+    /// Records that `known[index]` came next, unless it came before.
+    fn saw(&mut self, index: usize, next_rank: &mut u32) {
+        if index >= 25 {
+            return;
+        }
+        if ((self.0 >> (5 * index)) & 31) as u32 == ABSENT && *next_rank < ABSENT {
+            self.0 &= !(31u128 << (5 * index));
+            self.0 |= u128::from(*next_rank) << (5 * index);
+            *next_rank += 1;
+        }
+    }
+
+    /// The packed form, for compiled snapshots.
+    pub fn bits(self) -> u128 {
+        self.0
+    }
+
+    /// From [`KeyOrder::bits`].
+    pub fn from_bits(bits: u128) -> KeyOrder {
+        KeyOrder(bits)
+    }
+}
+
+/// The keys of a user that diagnostics can point at.
+pub const USER_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "orgRole",
+    "attributes",
+    "roles",
+    "primaryGroup",
+    "homepageModule",
+    "preventHomepageRedirect",
+    "dashboard",
+    "locale",
+];
+
+/// The keys of a group.
+pub const GROUP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "description",
+    "avatar",
+    "isActive",
+    "isVisible",
+    "homepageModule",
+    "dashboard",
+    "dashboardDraft",
+    "members",
+    "includeGroups",
+    "rule",
+    "roles",
+    "products",
+    "createdAt",
+    "createdBy",
+];
+
+/// The keys of a role, product or module.
+pub const OTHER_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "permissions",
+    "privileged",
+    "requiredPermission",
+];
+
+/// A name given as plain text or per locale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Localized {
+    /// One text for every locale.
+    Plain(String),
+    /// `(locale, text)` in document order.
+    PerLocale(Vec<(String, String)>),
+}
+
+impl Default for Localized {
+    fn default() -> Localized {
+        Localized::Plain(String::new())
+    }
+}
+
+impl Localized {
+    /// The name in the first locale of `chain` that has one, else the default locale's.
+    pub fn resolve<'a>(&'a self, chain: &[&str], default_locale: &str) -> &'a str {
+        match self {
+            Localized::Plain(s) => s,
+            Localized::PerLocale(entries) => chain
+                .iter()
+                .chain(std::iter::once(&default_locale))
+                .find_map(|loc| entries.iter().find(|(l, _)| l == loc))
+                .or_else(|| entries.first())
+                .map_or("", |(_, text)| text.as_str()),
+        }
+    }
+
+    /// Every text of the name, for search.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let (plain, entries) = match self {
+            Localized::Plain(s) => (Some(s.as_str()), &[][..]),
+            Localized::PerLocale(entries) => (None, entries.as_slice()),
+        };
+        plain
+            .into_iter()
+            .chain(entries.iter().map(|(_, t)| t.as_str()))
+    }
+
+    /// The locales the name is given in (the default locale for plain text).
+    pub fn locales<'a>(&'a self, default_locale: &'a str) -> impl Iterator<Item = &'a str> {
+        let (plain, entries) = match self {
+            Localized::Plain(_) => (Some(default_locale), &[][..]),
+            Localized::PerLocale(entries) => (None, entries.as_slice()),
+        };
+        plain
+            .into_iter()
+            .chain(entries.iter().map(|(l, _)| l.as_str()))
+    }
+}
+
+/// `owner`, `admin` or `member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrgRole {
+    /// Owners may use every product.
+    Owner,
+    /// Admins may use every product.
+    Admin,
+    /// Members get what their groups give.
+    #[default]
+    Member,
+}
+
+impl OrgRole {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "owner",
+            OrgRole::Admin => "admin",
+            OrgRole::Member => "member",
+        }
+    }
+
+    /// From [`OrgRole::as_str`].
+    pub fn from_str(text: &str) -> Option<OrgRole> {
+        match text {
+            "owner" => Some(OrgRole::Owner),
+            "admin" => Some(OrgRole::Admin),
+            "member" => Some(OrgRole::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A timestamp as written, and its instant when it parses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The text.
+    pub text: String,
+    /// The instant, when the text is RFC 3339.
+    pub instant: Option<Instant>,
+}
+
+impl Stamp {
+    /// A stamp from text.
+    pub fn new(text: String) -> Stamp {
+        let instant = parse_rfc3339(&text);
+        Stamp { text, instant }
+    }
+}
+
+/// One entry of a group's `members`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberEntry {
+    /// The user's id.
+    pub user: String,
+    /// When the user was added (shown in listings).
+    pub added_at: Option<Stamp>,
+    /// The entry is in effect from this instant.
+    pub starts_at: Option<Stamp>,
+    /// The entry is in effect until this instant.
+    pub expires_at: Option<Stamp>,
+}
+
+/// A group's rule as given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleSource {
+    /// No rule.
+    None,
+    /// A rule that parsed and respects the limits.
+    Valid(Rule),
+    /// A rule that does not; its `invalid-rule` note says why.
+    Invalid,
+}
+
+/// A user as read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct User {
+    /// The id.
+    pub id: String,
+    /// The display name.
+    pub name: Option<String>,
+    /// The org role (an unknown one reads as `member`, with a note).
+    pub org_role: OrgRole,
+    /// Directly assigned role ids.
+    pub roles: Vec<String>,
+    /// The organizational home group.
+    pub primary_group: Option<String>,
+    /// The user's own landing module.
+    pub homepage_module: Option<String>,
+    /// Whether the user is never redirected.
+    pub prevent_homepage_redirect: bool,
+    /// The user's own dashboard.
+    pub dashboard: Option<Canonical>,
+    /// The order of the user's keys.
+    pub keys: KeyOrder,
+    /// Item-local diagnostics.
+    pub notes: Vec<Note>,
+}
+
+/// A group as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: Localized,
+    /// The slug, when well formed (a malformed one is dropped with a note).
+    pub slug: Option<String>,
+    /// Carried to listings; searchable.
+    pub description: Option<String>,
+    /// Carried to listings.
+    pub avatar: Option<String>,
+    /// Whether the group grants anything.
+    pub is_active: bool,
+    /// Whether listings show it by default.
+    pub is_visible: bool,
+    /// The shared landing module.
+    pub homepage_module: Option<String>,
+    /// The published dashboard.
+    pub dashboard: Option<Canonical>,
+    /// The editor's working copy.
+    pub dashboard_draft: Option<Canonical>,
+    /// Manual member entries, in document order.
+    pub members: Vec<MemberEntry>,
+    /// Included group ids, in document order.
+    pub include_groups: Vec<String>,
+    /// The dynamic rule.
+    pub rule: RuleSource,
+    /// Role ids every member inherits.
+    pub roles: Vec<String>,
+    /// Product ids every member may use.
+    pub products: Vec<String>,
+    /// When the group was made, as written.
+    pub created_at: Option<String>,
+    /// Who made it.
+    pub created_by: Option<String>,
+    /// The order of the group's keys.
+    pub keys: KeyOrder,
+    /// Item-local diagnostics.
+    pub notes: Vec<Note>,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group {
+            id: String::new(),
+            name: Localized::default(),
+            slug: None,
+            description: None,
+            avatar: None,
+            is_active: true,
+            is_visible: true,
+            homepage_module: None,
+            dashboard: None,
+            dashboard_draft: None,
+            members: Vec::new(),
+            include_groups: Vec::new(),
+            rule: RuleSource::None,
+            roles: Vec::new(),
+            products: Vec::new(),
+            created_at: None,
+            created_by: None,
+            keys: KeyOrder::default(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// A role as read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Role {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: Localized,
+    /// The permissions it grants, as written.
+    pub permissions: Vec<String>,
+    /// Whether lint should watch who holds it.
+    pub privileged: bool,
+}
+
+/// A product as read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Product {
+    /// The id.
+    pub id: String,
+}
+
+/// A homepage module as read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Module {
+    /// The id.
+    pub id: String,
+    /// The permission a user needs for the module to be valid.
+    pub required_permission: Option<String>,
+}
+
+/// Every user's attributes, by column, as read: each key with its distinct values and the
+/// `(user, value)` cells, users by their position in [`Snapshot::users`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttrTable {
+    /// One column per key, in order of first appearance.
+    pub columns: Vec<AttrColumn>,
+}
+
+/// One attribute key as read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttrColumn {
+    /// The key.
+    pub key: String,
+    /// Its distinct values.
+    pub values: Vec<Value>,
+    /// `(user position, value index)`, by user.
+    pub cells: Vec<(u32, u32)>,
+}
+
+/// The position of each list among the snapshot's keys (for the order of diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections {
+    /// `users`, `groups`, `roles`, `products`, `modules`: their rank among the top-level
+    /// lists present, or `u32::MAX` when absent.
+    pub rank: [u32; 5],
+}
+
+impl Default for Sections {
+    fn default() -> Sections {
+        Sections {
+            rank: [u32::MAX; 5],
+        }
+    }
+}
+
+impl Sections {
+    /// The lists in the order of `rank`'s slots.
+    pub const LISTS: [&'static str; 5] = ["users", "groups", "roles", "products", "modules"];
+
+    /// The rank of list `list`.
+    pub fn of(&self, list: &str) -> u32 {
+        Self::LISTS
+            .iter()
+            .position(|l| *l == list)
+            .and_then(|i| self.rank.get(i).copied())
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Records that `list` is present, after those already seen.
+    pub fn add(&mut self, list: &str) {
+        let next = self.rank.iter().filter(|&&r| r != u32::MAX).count();
+        if let Some(i) = Self::LISTS.iter().position(|l| *l == list) {
+            if let Some(slot) = self.rank.get_mut(i) {
+                if *slot == u32::MAX {
+                    *slot = u32::try_from(next).unwrap_or(u32::MAX);
+                }
+            }
+        }
+    }
+}
+
+/// A snapshot read and checked for shape.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    /// The opaque version, echoed in every answer.
+    pub revision: Option<String>,
+    /// The evaluation instant.
+    pub as_of: Option<Instant>,
+    /// The locale every localized name has.
+    pub default_locale: String,
+    /// The tenant's default dashboard.
+    pub default_dashboard: Option<Canonical>,
+    /// Users, in document order.
+    pub users: Vec<User>,
+    /// Groups, in document order.
+    pub groups: Vec<Group>,
+    /// Roles, in document order.
+    pub roles: Vec<Role>,
+    /// Products, in document order.
+    pub products: Vec<Product>,
+    /// Modules, when the snapshot lists them.
+    pub modules: Option<Vec<Module>>,
+    /// Every user's attributes.
+    pub attributes: AttrTable,
+    /// Where the lists sit among the top-level keys.
+    pub sections: Sections,
+}
+
+/// The `invalid-snapshot` error at `path`.
+pub(crate) fn fatal(path: &str, message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidSnapshot, message).at(path)
+}
+
+/// The item-local checks that follow reading a group: the rule, timestamps, the slug's form.
+pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
+    group.rule = match rule {
+        None | Some(Value::Null) => RuleSource::None,
+        Some(source) => match Rule::from_source(&source, "$") {
+            Ok(rule) => RuleSource::Valid(rule),
+            Err(error) => {
+                let mut message = format!(
+                    "rule of group `{}` is invalid: {}",
+                    group.id,
+                    error.message()
+                );
+                if let (Some(line), Some(column)) = (error.line(), error.column()) {
+                    message.push_str(&format!(" (line {line}, column {column})"));
+                }
+                group.notes.push(Note {
+                    severity: Severity::Error,
+                    code: "invalid-rule",
+                    message,
+                    at: At::key("rule"),
+                });
+                RuleSource::Invalid
+            }
+        },
+    };
+    for (j, entry) in group.members.iter().enumerate() {
+        for (k, (key, stamp)) in [
+            ("addedAt", &entry.added_at),
+            ("startsAt", &entry.starts_at),
+            ("expiresAt", &entry.expires_at),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if let Some(stamp) = stamp.as_ref().filter(|s| s.instant.is_none()) {
+                group.notes.push(Note {
+                    severity: Severity::Warning,
+                    code: "invalid-value",
+                    message: format!(
+                        "`{key}` of a member entry of group `{}` is not an RFC 3339 timestamp: `{}`",
+                        group.id, stamp.text
+                    ),
+                    at: At {
+                        key: "members",
+                        element: Some(u32::try_from(j).unwrap_or(u32::MAX)),
+                        sub: Some((key.to_owned(), u32::try_from(k).unwrap_or(0))),
+                    },
+                });
+            }
+        }
+    }
+    if let Some(text) = &group.created_at {
+        if parse_rfc3339(text).is_none() {
+            group.notes.push(Note {
+                severity: Severity::Warning,
+                code: "invalid-value",
+                message: format!("createdAt `{text}` of group `{}` is not an RFC 3339 timestamp; ignored for sorting", group.id),
+                at: At::key("createdAt"),
+            });
+        }
+    }
+    if let Some(slug) = &group.slug {
+        if !slug_well_formed(slug) {
+            group.notes.push(Note {
+                severity: Severity::Warning,
+                code: "invalid-value",
+                message: format!("slug `{slug}` of group `{}` is not of the form `a-z0-9` words joined by `-`; ignored", group.id),
+                at: At::key("slug"),
+            });
+            group.slug = None;
+        }
+    }
+}
+
+/// Whether a slug is `[a-z0-9]+(-[a-z0-9]+)*`.
+pub fn slug_well_formed(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// The fatal check of a name: present, and with the default locale when given per locale.
+pub(crate) fn check_name(
+    name: Option<&Localized>,
+    item: &str,
+    default_locale: &str,
+) -> Result<(), Error> {
+    match name {
+        None => Err(fatal(item, "`name` is required")),
+        Some(Localized::PerLocale(entries))
+            if !entries.iter().any(|(l, _)| l == default_locale) =>
+        {
+            Err(fatal(
+                &path_key(item, "name"),
+                format!("localized `name` lacks the default locale `{default_locale}`"),
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
