@@ -290,7 +290,7 @@ pub extern "C" fn gg_query(handle: u32, ptr: u32, len: u32) -> u64 {
             },
             (_, None) => api::error_answer_json(&unknown_handle(handle), None),
             (_, Some(engine)) => match text {
-                Ok(text) => engine.answer_json(text),
+                Ok(text) => engine.query_json(text),
                 Err(error) => api::error_answer_json(&error, engine.revision()),
             },
         };

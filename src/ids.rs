@@ -296,6 +296,54 @@ impl<I: Ix> IdTable<I> {
         ix
     }
 
+    /// The indices of `ids`, adding those absent: one by one when few, else appended together
+    /// and merged into id order in one pass.
+    pub fn intern_many<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<I> {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let mut new: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.get(id).is_none())
+            .collect();
+        new.sort_unstable();
+        new.dedup();
+        if new.len() <= 16 {
+            return ids.iter().map(|id| self.intern(id)).collect();
+        }
+        let first = u32::try_from(self.ends.len()).unwrap_or(EMPTY);
+        for id in &new {
+            self.bytes.extend_from_slice(id.as_bytes());
+            self.ends
+                .push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
+            self.tags.push(0);
+        }
+        // Merge the new ids, already sorted, into the order.
+        let mut order = Vec::with_capacity(self.order.len() + new.len());
+        let mut added = (first..first + u32::try_from(new.len()).unwrap_or(0)).peekable();
+        for &o in &self.order {
+            while let Some(&n) = added.peek() {
+                if self.id(I::new(n)).as_bytes() < self.id(I::new(o)).as_bytes() {
+                    order.push(n);
+                    added.next();
+                } else {
+                    break;
+                }
+            }
+            order.push(o);
+        }
+        order.extend(added);
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(i as usize) {
+                *slot = u32::try_from(r).unwrap_or(EMPTY);
+            }
+        }
+        self.order = order;
+        self.rank = rank;
+        self.rebuild_slots(self.seed);
+        ids.iter().filter_map(|id| self.get(id)).collect()
+    }
+
     /// Every index in id order.
     pub fn in_order(&self) -> impl Iterator<Item = I> + '_ {
         self.order.iter().map(|&i| I::new(i))
@@ -481,6 +529,22 @@ mod tests {
         }
         assert_eq!(table.get("g01999").map(|ix| table.rank(ix)), Some(2003));
         assert!(table.hashes());
+    }
+
+    #[test]
+    fn interning_many_merges_into_order() {
+        let mut table: IdTable<UserIx> = IdTable::from_distinct(["m", "c", "x"]);
+        let ids: Vec<String> = (0..40).map(|n| format!("k{n:02}")).collect();
+        let mut asked: Vec<&str> = ids.iter().map(String::as_str).collect();
+        asked.push("c");
+        let got = table.intern_many(asked.iter().copied());
+        assert_eq!(got.len(), 41);
+        assert_eq!(got[40], UserIx::new(1));
+        let order: Vec<&str> = table.in_order().map(|ix| table.id(ix)).collect();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(order, sorted);
+        assert_eq!(table.rank(table.get("m").unwrap()), 41);
     }
 
     #[test]

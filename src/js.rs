@@ -41,7 +41,7 @@ impl JsEngine {
     /// Answers any request (object or JSON text) with a plain object; failures are `{ error }`.
     pub fn query(&mut self, request: &JsValue) -> Result<JsValue, JsValue> {
         let answer = match json_text(request) {
-            Ok(text) => self.inner.answer_json(&text),
+            Ok(text) => self.inner.query_json(&text),
             Err(_) => {
                 let error = Error::new(ErrorCode::InvalidJson, NOT_JSON);
                 api::error_answer_json(&error, self.inner.revision())
@@ -53,7 +53,7 @@ impl JsEngine {
     /// Answers a request given as JSON text with the answer's JSON text.
     #[wasm_bindgen(js_name = queryJson)]
     pub fn query_json(&mut self, request: &str) -> String {
-        self.inner.answer_json(request)
+        self.inner.query_json(request)
     }
 
     /// The fast access check: a decision code, without JSON (positive means allowed).
@@ -161,7 +161,7 @@ impl JsEngine {
         options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let request = request(op, fields, options)?;
-        into_result(parse(&self.inner.answer_json(&request))?)
+        into_result(parse(&self.inner.query_json(&request))?)
     }
 }
 

@@ -46,6 +46,7 @@ mod model;
 
 mod access;
 mod homepage;
+mod impact;
 mod lint;
 mod listing;
 

@@ -27,10 +27,18 @@ macro_rules! load {
 
 const FILES: &[(&str, &str)] = load![
     "canonical",
+    "changes_errors",
+    "changes_groups",
+    "changes_members",
+    "changes_removals",
+    "changes_strict",
+    "changes_upserts",
     "defaults",
     "diagnostics",
     "homepage",
     "homepage_no_modules",
+    "impact_next",
+    "impact_workflows",
     "limits",
     "lint",
     "list_groups",

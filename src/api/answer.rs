@@ -429,3 +429,44 @@ pub fn lint(t: &Tenant, w: &mut Out, findings: &[Finding]) {
     w.end_arr();
     w.end_obj();
 }
+
+/// `impact`.
+pub fn impact(w: &mut Out, impact: &crate::impact::Impact) {
+    w.obj();
+    w.key("groups");
+    w.arr();
+    for (group, before, after) in &impact.groups {
+        w.obj();
+        w.key("after");
+        w.num(*after as u64);
+        w.key("before");
+        w.num(*before as u64);
+        w.field_str("group", group);
+        w.end_obj();
+    }
+    w.end_arr();
+    w.key("totalUsers");
+    w.num(impact.total_users as u64);
+    w.key("users");
+    w.arr();
+    for u in &impact.users {
+        w.obj();
+        for (key, list) in [
+            ("joined", &u.joined),
+            ("left", &u.left),
+            ("permissionsGained", &u.permissions_gained),
+            ("permissionsLost", &u.permissions_lost),
+            ("productsGained", &u.products_gained),
+            ("productsLost", &u.products_lost),
+            ("rolesGained", &u.roles_gained),
+            ("rolesLost", &u.roles_lost),
+        ] {
+            w.key(key);
+            w.str_list(list.iter().map(String::as_str));
+        }
+        w.field_str("user", &u.user);
+        w.end_obj();
+    }
+    w.end_arr();
+    w.end_obj();
+}

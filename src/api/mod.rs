@@ -9,6 +9,7 @@
 //! return one canonical JSON object carrying `revision`.
 
 mod answer;
+mod changes;
 mod request;
 
 use serde_json::Value;
@@ -132,7 +133,58 @@ impl Engine {
 
     /// Answers one request given as JSON text, applying it when it is an `apply`.
     pub fn query_json(&mut self, request: &str) -> String {
-        self.answer_json(request)
+        let is_apply = serde_json::from_str::<OpOnly<'_>>(request).is_ok_and(|r| r.op == "apply");
+        if !is_apply {
+            return self.answer_json(request);
+        }
+        let value = match json::parse(request) {
+            Ok(value) => value,
+            Err(error) => return error_answer_json(&error, self.revision()),
+        };
+        match self.apply_value(&value) {
+            Ok(()) => self.finish(|t, w| {
+                answer::diagnostics(t, w);
+                Ok(())
+            }),
+            Err(error) => error_answer_json(&error, self.revision()),
+        }
+    }
+
+    /// Applies a change list given as JSON text (the `changes` of SPEC §7.2) and labels the
+    /// new state with `revision`. Nothing changes when it fails.
+    ///
+    /// # Errors
+    ///
+    /// The error of the first invalid change, with its path (`$.changes[3].addMember.user`);
+    /// under `strict`, `invalid-request` when the changes would add an error diagnostic.
+    pub fn apply_json(&mut self, changes: &str, revision: Option<&str>) -> Result<(), Error> {
+        let value = json::parse(changes)?;
+        self.apply_changes(&value, revision.map(str::to_owned))
+    }
+
+    fn apply_value(&mut self, value: &Value) -> Result<(), Error> {
+        let mut req = Request::at(value, "$", &["op", "changes", "revision"])?;
+        let changes = req.required("changes")?;
+        let revision = req.optional_str("revision")?.map(str::to_owned);
+        self.apply_changes(changes, revision)
+    }
+
+    fn apply_changes(&mut self, changes: &Value, revision: Option<String>) -> Result<(), Error> {
+        let (mut next, _) = changed(&self.tenant, changes)?;
+        next.set_revision(revision);
+        if self.strict {
+            if let Some(first) = first_error(&next.diagnostics()) {
+                return Err(invalid_request(
+                    "$.changes",
+                    format!(
+                        "a strict engine refuses changes that add an error diagnostic: `{}` at {}: {}",
+                        first.code, first.path, first.message
+                    ),
+                ));
+            }
+        }
+        self.tenant = next;
+        Ok(())
     }
 
     /// Requests read typed, without a JSON tree: `check`, the one edge proxies send most.
@@ -168,6 +220,27 @@ impl Engine {
             Ok(text) => text,
             Err(error) => error_answer_json(&error, revision),
         }
+    }
+}
+
+/// Just a request's `op`, to route it without a JSON tree.
+#[derive(serde::Deserialize)]
+struct OpOnly<'a> {
+    #[serde(borrow)]
+    op: std::borrow::Cow<'a, str>,
+}
+
+/// A tenant with `changes` applied, and what changed.
+fn changed(t: &Tenant, changes: &Value) -> Result<(Tenant, crate::model::Delta), Error> {
+    let list = changes::read_changes(t, changes)?;
+    let mut next = t.clone();
+    match next.apply(t, &list.list) {
+        Ok(delta) => Ok((next, delta)),
+        Err(failure) => Err(failure.error.at(changes::failure_path(
+            &list.kinds,
+            failure.index,
+            failure.field,
+        ))),
     }
 }
 
@@ -316,6 +389,32 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
         "lint" => {
             Request::at(value, "$", &["op"])?;
             answer::lint(t, w, &crate::lint::lint(t));
+        }
+        "impact" => {
+            let mut req = Request::at(value, "$", &["op", "changes", "next", "limit"])?;
+            let limit = req.count("limit", 0)?.unwrap_or(1000);
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let impact = match (req.optional("changes"), req.optional("next")) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid_request(
+                        "$.next",
+                        "give `changes` or `next`, not both",
+                    ))
+                }
+                (None, None) => {
+                    return Err(invalid_request("$", "`changes` or `next` is required"))
+                }
+                (Some(changes), None) => {
+                    let (next, delta) = changed(t, changes)?;
+                    crate::impact::of_changes(t, &next, &delta, limit)
+                }
+                (None, Some(next)) => {
+                    let snapshot = Engine::from_value(next, LoadOptions::default())
+                        .map_err(|e| e.under("$.next"))?;
+                    crate::impact::of_snapshots(t, &snapshot.tenant, limit)
+                }
+            };
+            answer::impact(w, &impact);
         }
         "apply" => {
             return Err(Error::new(

@@ -25,6 +25,7 @@
 //! [`Tenant::bypass`] (owners and admins), [`Graph::rule_on_cycle`] (`MEMBER OF` cycles).
 
 mod attrs;
+mod change;
 mod compile;
 mod eval;
 mod grants;
@@ -34,6 +35,7 @@ mod notes;
 mod store;
 
 pub use attrs::{AttrValue, Column};
+pub use change::{Change, ChangeError, Delta};
 pub use eval::{Actual, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
@@ -603,6 +605,26 @@ impl Tenant {
     }
 
     // ----- roles, permissions, products, modules -----
+
+    /// Every role slot.
+    pub fn catalog_roles(&self) -> impl Iterator<Item = RoleIx> + '_ {
+        self.catalog.roles.in_order().filter(|&r| self.role_live(r))
+    }
+
+    /// How many role slots.
+    pub fn role_slots(&self) -> usize {
+        self.catalog.roles.len()
+    }
+
+    /// How many product slots.
+    pub fn product_slots(&self) -> usize {
+        self.catalog.products.len()
+    }
+
+    /// How many group slots.
+    pub fn group_slots(&self) -> usize {
+        self.groups.defs.len()
+    }
 
     /// The live role with id `id`.
     pub fn role(&self, id: &str) -> Option<RoleIx> {

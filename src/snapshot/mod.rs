@@ -131,6 +131,38 @@ impl KeyOrder {
         }
     }
 
+    /// Records that the item now has `key` (one of `known`): kept where it was, or placed
+    /// after every other key, as a key added to a JSON object is.
+    pub fn ensure(&mut self, known: &[&str], key: &str) {
+        let Some(index) = known.iter().position(|k| *k == key).filter(|&i| i < 25) else {
+            return;
+        };
+        if self.rank(known, key) != ABSENT {
+            return;
+        }
+        // Renumber the present keys 0.. in order, then put the new one last.
+        let mut present: Vec<(u32, usize)> = (0..known.len().min(25))
+            .map(|i| (((self.0 >> (5 * i)) & 31) as u32, i))
+            .filter(|(r, _)| *r != ABSENT)
+            .collect();
+        present.sort_unstable();
+        let mut packed = u128::MAX;
+        let mut next = 0u32;
+        for (_, i) in present.into_iter().chain(std::iter::once((0, index))) {
+            packed &= !(31u128 << (5 * i));
+            packed |= u128::from(next) << (5 * i);
+            next += 1;
+        }
+        self.0 = packed;
+    }
+
+    /// Records that the item no longer has `key`.
+    pub fn remove(&mut self, known: &[&str], key: &str) {
+        if let Some(i) = known.iter().position(|k| *k == key).filter(|&i| i < 25) {
+            self.0 |= 31u128 << (5 * i);
+        }
+    }
+
     /// The packed form, for compiled snapshots.
     pub fn bits(self) -> u128 {
         self.0
