@@ -82,18 +82,30 @@ const SEEDS: [u64; 4] = [
 ];
 const EMPTY: u32 = u32::MAX;
 
+/// One slot: a key of eleven bytes (`[len, bytes…]` for an inline id, `[0xFF, hash…, len,
+/// len]` for a long one) held as integers so comparing it is three compares, the owner's tag,
+/// and the index.
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 struct Slot {
-    /// `[len, bytes…]` for an inline id; `[0xFF, hash…, len, len]` for a long one.
-    key: [u8; 11],
+    k0: u64,
+    k1: u16,
+    k2: u8,
     /// The owner's tag for this index (see [`IdTable::set_tag`]).
     tag: u8,
     ix: u32,
 }
 
+impl Slot {
+    fn key(&self) -> (u64, u16, u8) {
+        (self.k0, self.k1, self.k2)
+    }
+}
+
 const VACANT: Slot = Slot {
-    key: [0; 11],
+    k0: 0,
+    k1: 0,
+    k2: 0,
     tag: 0,
     ix: EMPTY,
 };
@@ -101,7 +113,8 @@ const VACANT: Slot = Slot {
 /// Every id of one kind: index ↔ id, in the order added.
 #[derive(Clone)]
 pub struct IdTable<I> {
-    bytes: Vec<u8>,
+    /// Every id, one after the other (a `String`, so slicing an id needs no validation).
+    bytes: String,
     ends: Vec<u32>,
     tags: Vec<u8>,
     order: Vec<u32>,
@@ -124,7 +137,7 @@ impl<I: Ix> std::fmt::Debug for IdTable<I> {
 impl<I: Ix> Default for IdTable<I> {
     fn default() -> Self {
         IdTable {
-            bytes: Vec::new(),
+            bytes: String::new(),
             ends: Vec::new(),
             tags: Vec::new(),
             order: Vec::new(),
@@ -141,7 +154,7 @@ fn hash(seed: usize, id: &[u8]) -> u64 {
     foldhash::quality::FixedState::with_seed(seed).hash_one(id)
 }
 
-fn key_of(id: &[u8], h: u64) -> [u8; 11] {
+fn key_of(id: &[u8], h: u64) -> (u64, u16, u8) {
     let mut key = [0u8; 11];
     if id.len() <= INLINE {
         key[0] = id.len() as u8;
@@ -155,7 +168,12 @@ fn key_of(id: &[u8], h: u64) -> [u8; 11] {
         let len = (id.len() as u16).to_le_bytes();
         key[9..11].copy_from_slice(&len);
     }
-    key
+    let [a, b, c, d, e, f, g, h8, i, j, k] = key;
+    (
+        u64::from_le_bytes([a, b, c, d, e, f, g, h8]),
+        u16::from_le_bytes([i, j]),
+        k,
+    )
 }
 
 impl<I: Ix> IdTable<I> {
@@ -163,7 +181,7 @@ impl<I: Ix> IdTable<I> {
     pub fn from_distinct<'a>(ids: impl IntoIterator<Item = &'a str>) -> IdTable<I> {
         let mut table = IdTable::default();
         for id in ids {
-            table.bytes.extend_from_slice(id.as_bytes());
+            table.bytes.push_str(id);
             table
                 .ends
                 .push(u32::try_from(table.bytes.len()).unwrap_or(u32::MAX));
@@ -192,10 +210,7 @@ impl<I: Ix> IdTable<I> {
             Some(prev) => self.ends.get(prev).copied().unwrap_or(0) as usize,
             None => 0,
         };
-        self.bytes
-            .get(start..end)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or("")
+        self.bytes.get(start..end).unwrap_or("")
     }
 
     /// The index of `id`, with its tag.
@@ -214,7 +229,8 @@ impl<I: Ix> IdTable<I> {
             if slot.ix == EMPTY {
                 return None;
             }
-            if slot.key == key && (id.len() <= INLINE || self.id(I::new(slot.ix)).as_bytes() == id)
+            if slot.key() == key
+                && (id.len() <= INLINE || self.id(I::new(slot.ix)).as_bytes() == id)
             {
                 return Some((I::new(slot.ix), slot.tag));
             }
@@ -269,7 +285,7 @@ impl<I: Ix> IdTable<I> {
             return ix;
         }
         let n = self.ends.len();
-        self.bytes.extend_from_slice(id.as_bytes());
+        self.bytes.push_str(id);
         self.ends
             .push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
         self.tags.push(0);
@@ -312,7 +328,7 @@ impl<I: Ix> IdTable<I> {
         }
         let first = u32::try_from(self.ends.len()).unwrap_or(EMPTY);
         for id in &new {
-            self.bytes.extend_from_slice(id.as_bytes());
+            self.bytes.push_str(id);
             self.ends
                 .push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
             self.tags.push(0);
@@ -420,8 +436,11 @@ impl<I: Ix> IdTable<I> {
                 return false;
             };
             if slot.ix == EMPTY {
+                let (k0, k1, k2) = key_of(&id, h);
                 *slot = Slot {
-                    key: key_of(&id, h),
+                    k0,
+                    k1,
+                    k2,
                     tag,
                     ix,
                 };
@@ -452,11 +471,12 @@ impl<I: Ix> IdTable<I> {
 
     /// The raw parts for a compiled snapshot: id bytes, end offsets, tags.
     pub fn parts(&self) -> (&[u8], &[u32], &[u8]) {
-        (&self.bytes, &self.ends, &self.tags)
+        (self.bytes.as_bytes(), &self.ends, &self.tags)
     }
 
     /// A table from [`IdTable::parts`]; `None` when they are inconsistent.
     pub fn from_parts(bytes: Vec<u8>, ends: Vec<u32>, tags: Vec<u8>) -> Option<IdTable<I>> {
+        let bytes = String::from_utf8(bytes).ok()?;
         if tags.len() != ends.len()
             || ends.windows(2).any(|w| w.first() > w.get(1))
             || ends.last().is_some_and(|&e| e as usize != bytes.len())
@@ -470,14 +490,13 @@ impl<I: Ix> IdTable<I> {
             tags,
             ..IdTable::default()
         };
-        // Every id must be UTF-8 and distinct.
-        for i in 0..table.ends.len() {
-            let end = table.ends.get(i).copied()? as usize;
-            let start = i
-                .checked_sub(1)
-                .and_then(|p| table.ends.get(p).copied())
-                .unwrap_or(0) as usize;
-            std::str::from_utf8(table.bytes.get(start..end)?).ok()?;
+        // Every id must end on a character boundary, and ids must be distinct.
+        if table
+            .ends
+            .iter()
+            .any(|&e| !table.bytes.is_char_boundary(e as usize))
+        {
+            return None;
         }
         table.rebuild_order();
         if table

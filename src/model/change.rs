@@ -626,7 +626,7 @@ impl Tenant {
     fn upsert_group(&mut self, group: &snapshot::Group, work: &mut Work) {
         {
             let users = Arc::make_mut(&mut self.users.ids);
-            users.intern_many(group.members.iter().map(|e| e.user.as_str()));
+            users.intern_many(group.members.iter().map(|e| &*e.user));
         }
         let groups = Arc::make_mut(&mut self.groups.ids);
         groups.intern_many(

@@ -20,14 +20,19 @@ use super::{
     TAG_LIVE, TAG_OWNER,
 };
 
-/// Ids in slot order: the defined ones by id, then the others mentioned, by id.
+/// Ids in slot order: the defined ones by id, then the others mentioned, by id. Mentions are
+/// looked up in a table of the defined ids rather than sorted, so the cost is one lookup per
+/// mention however many there are.
 fn slot_ids<'a>(defined: &[&'a str], mentioned: Vec<&'a str>) -> Vec<&'a str> {
     let mut defined: Vec<&str> = defined.to_vec();
     defined.sort_unstable();
-    let mut others = mentioned;
+    let known: IdTable<UserIx> = IdTable::from_distinct(defined.iter().copied());
+    let mut others: Vec<&str> = mentioned
+        .into_iter()
+        .filter(|id| known.get(id).is_none())
+        .collect();
     others.sort_unstable();
     others.dedup();
-    others.retain(|id| defined.binary_search(id).is_err());
     defined.extend(others);
     defined
 }
@@ -75,7 +80,7 @@ impl Tenant {
             module_refs.extend(u.homepage_module.as_deref());
         }
         for g in &groups {
-            user_refs.extend(g.members.iter().map(|e| e.user.as_str()));
+            user_refs.extend(g.members.iter().map(|e| &*e.user));
             group_refs.extend(g.include_groups.iter().map(String::as_str));
             role_refs.extend(g.roles.iter().map(String::as_str));
             product_refs.extend(g.products.iter().map(String::as_str));
@@ -365,17 +370,16 @@ impl Tenant {
 
     /// Rebuilds the order people see users in: by name (Unicode lowercase, then bytes), then id.
     pub(crate) fn rebuild_by_name(&mut self) {
-        let mut live: Vec<UserIx> = self.users_by_id().collect();
-        let keys: Map<UserIx, String> = live
-            .iter()
-            .map(|&u| (u, lower(self.user_name(u).unwrap_or(""))))
+        let mut keyed: Vec<(String, UserIx)> = self
+            .users_by_id()
+            .map(|u| (lower(self.user_name(u).unwrap_or("")), u))
             .collect();
-        live.sort_by(|&a, &b| {
-            keys.get(&a)
-                .cmp(&keys.get(&b))
-                .then_with(|| self.user_name(a).cmp(&self.user_name(b)))
-                .then_with(|| self.user_rank(a).cmp(&self.user_rank(b)))
+        // Users come in id order, so a stable sort on the name keys leaves ties by id.
+        keyed.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.user_name(a.1).cmp(&self.user_name(b.1)))
         });
+        let live: Vec<UserIx> = keyed.into_iter().map(|(_, u)| u).collect();
         let mut rank = vec![u32::MAX; self.user_slots()];
         for (i, &u) in live.iter().enumerate() {
             if let Some(r) = rank.get_mut(u.index()) {
@@ -402,13 +406,12 @@ pub(crate) fn group_def(
         .into_iter()
         .filter_map(|entry| {
             let user = users.get(&entry.user)?;
-            let timed =
-                entry.added_at.is_some() || entry.starts_at.is_some() || entry.expires_at.is_some();
-            let index = if timed {
-                stamps.push([entry.added_at, entry.starts_at, entry.expires_at]);
-                u32::try_from(stamps.len() - 1).unwrap_or(NOWHERE)
-            } else {
-                NOWHERE
+            let index = match entry.stamps {
+                Some(times) => {
+                    stamps.push(*times);
+                    u32::try_from(stamps.len() - 1).unwrap_or(NOWHERE)
+                }
+                None => NOWHERE,
             };
             Some(Entry {
                 user,

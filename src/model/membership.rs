@@ -60,7 +60,7 @@ impl Tenant {
     pub(crate) fn refresh_manual(&mut self, g: GroupIx) {
         let slots = self.user_slots();
         let as_of = self.meta.as_of;
-        let live = self.users.live.clone();
+        let live = Arc::clone(&self.users.live);
         let Some(def) = self.groups.defs.get_mut(g.index()) else {
             return;
         };

@@ -324,13 +324,28 @@ impl Stamp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberEntry {
     /// The user's id.
-    pub user: String,
-    /// When the user was added (shown in listings).
-    pub added_at: Option<Stamp>,
-    /// The entry is in effect from this instant.
-    pub starts_at: Option<Stamp>,
-    /// The entry is in effect until this instant.
-    pub expires_at: Option<Stamp>,
+    pub user: Box<str>,
+    /// `addedAt`, `startsAt` and `expiresAt`, when the entry has any (most have none, so they
+    /// are held apart and the entry stays small).
+    pub stamps: Option<Box<[Option<Stamp>; 3]>>,
+}
+
+impl MemberEntry {
+    /// An entry with no timestamps.
+    pub fn plain(user: &str) -> MemberEntry {
+        MemberEntry {
+            user: user.into(),
+            stamps: None,
+        }
+    }
+
+    /// The timestamps: `addedAt`, `startsAt`, `expiresAt`.
+    pub fn stamps(&self) -> [Option<&Stamp>; 3] {
+        match &self.stamps {
+            Some(s) => [s[0].as_ref(), s[1].as_ref(), s[2].as_ref()],
+            None => [None, None, None],
+        }
+    }
 }
 
 /// A group's rule as given.
@@ -586,15 +601,12 @@ pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
         },
     };
     for (j, entry) in group.members.iter().enumerate() {
-        for (k, (key, stamp)) in [
-            ("addedAt", &entry.added_at),
-            ("startsAt", &entry.starts_at),
-            ("expiresAt", &entry.expires_at),
-        ]
-        .into_iter()
-        .enumerate()
+        for (k, (key, stamp)) in ["addedAt", "startsAt", "expiresAt"]
+            .into_iter()
+            .zip(entry.stamps())
+            .enumerate()
         {
-            if let Some(stamp) = stamp.as_ref().filter(|s| s.instant.is_none()) {
+            if let Some(stamp) = stamp.filter(|s| s.instant.is_none()) {
                 group.notes.push(Note {
                     severity: Severity::Warning,
                     code: "invalid-value",

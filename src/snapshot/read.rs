@@ -534,12 +534,7 @@ impl<'de> Visitor<'de> for Member<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<MemberEntry, E> {
-        Ok(MemberEntry {
-            user: v.to_owned(),
-            added_at: None,
-            starts_at: None,
-            expires_at: None,
-        })
+        Ok(MemberEntry::plain(v))
     }
 
     reject!('de, MemberEntry; unit, bool, num, seq);
@@ -549,35 +544,30 @@ impl<'de> Visitor<'de> for Member<'_, '_> {
         let path = self.path();
         let here = Base::At(&path);
         let mut user = None;
-        let mut entry = MemberEntry {
-            user: String::new(),
-            added_at: None,
-            starts_at: None,
-            expires_at: None,
-        };
+        let mut stamps: [Option<Stamp>; 3] = [None, None, None];
         while let Some(key) = map.next_key_seed(KeyIn(KEYS))? {
             match key {
                 Some(0) => user = string(&mut map, self.fail, here, "user")?,
-                Some(1) => {
-                    entry.added_at = string(&mut map, self.fail, here, "addedAt")?.map(Stamp::new)
-                }
-                Some(2) => {
-                    entry.starts_at = string(&mut map, self.fail, here, "startsAt")?.map(Stamp::new)
-                }
-                Some(3) => {
-                    entry.expires_at =
-                        string(&mut map, self.fail, here, "expiresAt")?.map(Stamp::new)
+                Some(k @ 1..=3) => {
+                    let name = KEYS.get(k).copied().unwrap_or("");
+                    if let Some(slot) = stamps.get_mut(k - 1) {
+                        *slot = string(&mut map, self.fail, here, name)?.map(Stamp::new);
+                    }
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        let entry = MemberEntry {
+            user: Box::default(),
+            stamps: stamps.iter().any(Option::is_some).then(|| Box::new(stamps)),
+        };
         match user {
-            Some(user) => {
-                entry.user = user;
-                Ok(entry)
-            }
+            Some(user) => Ok(MemberEntry {
+                user: user.into(),
+                ..entry
+            }),
             None => Err(self
                 .fail
                 .stop(fatal(&path, "a member entry needs a string `user`"))),
