@@ -17,6 +17,8 @@
 //! | `gg_last_answer` | `() -> u64` | the answer of the last `gg_engine_new`: `{"diagnostics":[…],"revision":…}` or the error answer; `0` before any load |
 //! | `gg_query` | `(handle, ptr, len) -> u64` | answers the request (JSON text) in `ptr..ptr+len` |
 //! | `gg_check` | `(handle, uptr, ulen, pptr, plen) -> i32` | the fast access check of user `uptr..` for product `pptr..` |
+//! | `gg_engine_export` | `(handle) -> u64` | the engine as compiled-snapshot bytes (SPEC §7.5), `ptr << 32 \| len`; `0` for an unknown handle or without memory |
+//! | `gg_engine_from_compiled` | `(ptr, len) -> handle` | restores an engine from compiled bytes in `ptr..ptr+len`; `0` when they are refused (the error answer is read with `gg_last_answer`) |
 //! | `gg_engine_free` | `(handle) -> i32` | drops an engine; `0` dropped, `-1` unknown handle |
 //!
 //! `flags` bit 0 is `strict` (SPEC §1.1); other bits must be zero.
@@ -157,16 +159,21 @@ impl Buffers {
 
     /// Copies `text` into a new buffer for the host: `ptr << 32 | len`, or `0` without memory.
     fn hand_over(&mut self, text: &str) -> u64 {
-        let Some(addr) = self.alloc(text.len()) else {
+        self.hand_over_bytes(text.as_bytes())
+    }
+
+    /// Copies `bytes` into a new buffer for the host: `ptr << 32 | len`, or `0` without memory.
+    fn hand_over_bytes(&mut self, bytes: &[u8]) -> u64 {
+        let Some(addr) = self.alloc(bytes.len()) else {
             return 0;
         };
         let Some(buffer) = self.0.get(&(addr as usize)) else {
             return 0;
         };
-        // SAFETY: the buffer was just allocated with room for `text.len()` bytes, and `text`
+        // SAFETY: the buffer was just allocated with room for `bytes.len()` bytes, and `bytes`
         // lives elsewhere, so the ranges do not overlap.
-        unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.ptr.as_ptr(), text.len()) };
-        (u64::from(addr) << 32) | text.len() as u64
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.ptr.as_ptr(), bytes.len()) };
+        (u64::from(addr) << 32) | bytes.len() as u64
     }
 }
 
@@ -237,10 +244,9 @@ pub extern "C" fn gg_free(ptr: u32, len: u32) -> i32 {
     }
 }
 
-/// Loads a snapshot; returns its handle, or `0` with the error answer in `gg_last_answer`.
-#[no_mangle]
-pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
-    with_state(|state| match load(&state.buffers, ptr, len, flags) {
+/// Keeps a loaded engine under a new handle, or records why not; the handle or `0`.
+fn keep(state: &mut State, loaded: Result<(Engine, String), String>) -> u32 {
+    match loaded {
         Ok((engine, answer)) => {
             let handle = state.next_handle;
             let Some(next) = handle.checked_add(1) else {
@@ -256,6 +262,54 @@ pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
         Err(answer) => {
             state.last_answer = Some(answer);
             0
+        }
+    }
+}
+
+/// Loads a snapshot; returns its handle, or `0` with the error answer in `gg_last_answer`.
+#[no_mangle]
+pub extern "C" fn gg_engine_new(ptr: u32, len: u32, flags: u32) -> u32 {
+    with_state(|state| {
+        let loaded = load(&state.buffers, ptr, len, flags);
+        keep(state, loaded)
+    })
+}
+
+/// Restores an engine from compiled bytes; its handle, or `0` with the error answer in
+/// `gg_last_answer`.
+#[no_mangle]
+pub extern "C" fn gg_engine_from_compiled(ptr: u32, len: u32) -> u32 {
+    with_state(|state| {
+        let loaded = match state.buffers.bytes(ptr as usize, len as usize) {
+            None => Err(api::error_answer_json(
+                &Error::new(
+                    ErrorCode::InvalidRequest,
+                    format!("range `{ptr}+{len}` is not inside a buffer from `gg_alloc`"),
+                ),
+                None,
+            )),
+            Some(bytes) => match Engine::from_compiled(bytes) {
+                Ok(engine) => {
+                    let answer = engine.load_answer_json();
+                    Ok((engine, answer))
+                }
+                Err(error) => Err(api::error_answer_json(&error, None)),
+            },
+        };
+        keep(state, loaded)
+    })
+}
+
+/// The engine as compiled bytes in a new buffer; `0` for an unknown handle or without memory.
+#[no_mangle]
+pub extern "C" fn gg_engine_export(handle: u32) -> u64 {
+    with_state(|state| {
+        let State {
+            buffers, engines, ..
+        } = state;
+        match engines.get(&handle) {
+            Some(engine) => buffers.hand_over_bytes(&engine.to_compiled()),
+            None => 0,
         }
     })
 }

@@ -163,11 +163,6 @@ pub fn has_permission(t: &Tenant, user: &str, permission: &str) -> Vec<RoleIx> {
         .collect()
 }
 
-/// The products `u` may use, by id, with the reason and the granting groups.
-pub fn products(t: &Tenant, u: UserIx) -> Vec<(ProductIx, Decision, Vec<GroupIx>)> {
-    products_through(t, u, &t.granting_groups_of(u))
-}
-
 /// The products `u` may use, given `u`'s granting groups.
 pub fn products_through(
     t: &Tenant,

@@ -73,6 +73,27 @@ index_types! {
 pub const MAX_RUN: usize = 48;
 /// Ids up to this many bytes sit in their slot.
 const INLINE: usize = 10;
+/// The longest run of occupied slots, wrapping around the end.
+fn longest_run(slots: &[Slot]) -> usize {
+    let Some(start) = slots.iter().position(|s| s.ix == EMPTY) else {
+        return slots.len();
+    };
+    let mut longest = 0;
+    let mut run = 0;
+    for i in 0..slots.len() {
+        let occupied = slots
+            .get((start + i) % slots.len())
+            .is_some_and(|s| s.ix != EMPTY);
+        if occupied {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
 /// The fixed seeds, tried in order.
 const SEEDS: [u64; 4] = [
     0x243f_6a88_85a3_08d3,
@@ -197,11 +218,6 @@ impl<I: Ix> IdTable<I> {
         self.ends.len()
     }
 
-    /// Whether the table holds no id.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// The id of `ix`.
     pub fn id(&self, ix: I) -> &str {
         let i = ix.index();
@@ -246,11 +262,6 @@ impl<I: Ix> IdTable<I> {
 
     fn tag_at(&self, i: u32) -> u8 {
         self.tags.get(i as usize).copied().unwrap_or(0)
-    }
-
-    /// The tag the owner set on `ix` (0 until set).
-    pub fn tag(&self, ix: I) -> u8 {
-        self.tag_at(ix.get())
     }
 
     /// Sets the owner's tag of `ix`: a byte that lookups return with the index, so that the
@@ -375,7 +386,8 @@ impl<I: Ix> IdTable<I> {
         list.sort_unstable_by_key(|&ix| self.rank(ix));
     }
 
-    /// Whether lookups hash (rather than search), for tests and benchmarks.
+    /// Whether lookups hash (rather than search).
+    #[cfg(test)]
     pub fn hashes(&self) -> bool {
         !self.slots.is_empty()
     }
@@ -411,13 +423,41 @@ impl<I: Ix> IdTable<I> {
         let size = (n.max(4) * 2).next_power_of_two();
         for seed in seed..SEEDS.len() {
             self.seed = seed;
-            self.slots = vec![VACANT; size];
-            let all_placed = (0..n).all(|i| {
-                let i = u32::try_from(i).unwrap_or(EMPTY);
-                let tag = self.tag_at(i);
-                self.place(i, tag)
-            });
-            if all_placed {
+            let mut slots = vec![VACANT; size];
+            let mask = size - 1;
+            let mut fits = true;
+            for i in 0..n {
+                let ix = u32::try_from(i).unwrap_or(EMPTY);
+                let id = self.id(I::new(ix)).as_bytes();
+                let h = hash(seed, id);
+                let (k0, k1, k2) = key_of(id, h);
+                let mut at = h as usize & mask;
+                let mut probes = 0;
+                while slots.get(at).is_some_and(|s| s.ix != EMPTY) {
+                    at = (at + 1) & mask;
+                    probes += 1;
+                    if probes > MAX_RUN {
+                        break;
+                    }
+                }
+                match slots.get_mut(at) {
+                    Some(slot) if probes <= MAX_RUN => {
+                        *slot = Slot {
+                            k0,
+                            k1,
+                            k2,
+                            tag: self.tags.get(i).copied().unwrap_or(0),
+                            ix,
+                        };
+                    }
+                    _ => {
+                        fits = false;
+                        break;
+                    }
+                }
+            }
+            if fits && longest_run(&slots) <= MAX_RUN {
+                self.slots = slots;
                 return;
             }
         }
@@ -426,17 +466,19 @@ impl<I: Ix> IdTable<I> {
 
     /// Puts `ix` in its slot; false when that makes a run longer than [`MAX_RUN`].
     fn place(&mut self, ix: u32, tag: u8) -> bool {
-        let id = self.id(I::new(ix)).as_bytes().to_vec();
-        let h = hash(self.seed, &id);
+        let (h, key) = {
+            let id = self.id(I::new(ix)).as_bytes();
+            let h = hash(self.seed, id);
+            (h, key_of(id, h))
+        };
         let mask = self.slots.len() - 1;
-        let home = h as usize & mask;
-        let mut at = home;
+        let mut at = h as usize & mask;
         for _ in 0..=MAX_RUN {
             let Some(slot) = self.slots.get_mut(at) else {
                 return false;
             };
             if slot.ix == EMPTY {
-                let (k0, k1, k2) = key_of(&id, h);
+                let (k0, k1, k2) = key;
                 *slot = Slot {
                     k0,
                     k1,

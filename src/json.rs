@@ -132,21 +132,6 @@ pub fn too_deep(value: &Value) -> bool {
     false
 }
 
-/// Whether two values are the same JSON: numbers compare by value (`1` is `1.0`), so that
-/// a snapshot sent as text and as a JavaScript object compare alike.
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
 /// `base.key`, or `base["key"]` when the key is not a plain identifier.
 pub fn path_key(base: &str, key: &str) -> String {
     let plain = key
@@ -341,11 +326,6 @@ impl Writer {
             }
         }
         self.out.push_str(s);
-    }
-
-    fn push_char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        self.push(c.encode_utf8(&mut buf));
     }
 
     /// Whether the writer has given up (over budget or out of memory).

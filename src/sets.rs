@@ -23,20 +23,6 @@ impl Bits {
         }
     }
 
-    /// Slots `0..len` (callers mask out the slots that hold no user).
-    pub fn full(len: usize) -> Bits {
-        let mut bits = Bits {
-            words: vec![u64::MAX; len.div_ceil(64)],
-        };
-        let extra = bits.words.len() * 64 - len;
-        if extra > 0 {
-            if let Some(last) = bits.words.last_mut() {
-                *last &= u64::MAX >> extra;
-            }
-        }
-        bits
-    }
-
     /// The set of `members`.
     pub fn from_sorted(len: usize, members: &[u32]) -> Bits {
         let mut bits = Bits::empty(len);
@@ -139,11 +125,6 @@ impl Bits {
     /// A set from its words.
     pub fn from_words(words: Vec<u64>) -> Bits {
         Bits { words }
-    }
-
-    /// Bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.words.capacity() * 8
     }
 }
 
@@ -329,14 +310,6 @@ impl UserSet {
             UserSet::Dense { bits, .. } => Box::new(bits.iter().map(UserIx::new)),
         }
     }
-
-    /// Bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        match self {
-            UserSet::Sparse(list) => list.capacity() * 4,
-            UserSet::Dense { bits, .. } => bits.heap_bytes(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -346,10 +319,13 @@ mod tests {
     #[test]
     fn complement_stays_in_the_universe() {
         let mut bits = Bits::from_sorted(70, &[0, 3, 69]);
-        bits.complement_in(&Bits::full(70));
+        let mut universe = Bits::empty(70);
+        for i in 0..70 {
+            universe.insert(i);
+        }
+        bits.complement_in(&universe);
         assert_eq!(bits.count(), 67);
         assert!(!bits.contains(69) && bits.contains(68));
-        assert_eq!(Bits::full(65).count(), 65);
         assert!(!Bits::empty(10).contains(1_000));
     }
 

@@ -408,7 +408,7 @@ fn change_naming(rng: &mut Rng, doc: &Value, valid: bool, ghost: &std::cell::Cel
     }
 }
 
-fn find(list: &mut Vec<Value>, id: &str) -> Option<usize> {
+fn find(list: &[Value], id: &str) -> Option<usize> {
     list.iter().position(|item| item["id"] == id)
 }
 

@@ -183,7 +183,7 @@ fn corrupted_snapshots_and_requests_never_panic() {
                     r.to_string()
                 };
                 for text in [request.to_string(), mutated] {
-                    let answer = engine.answer_json(&text);
+                    let answer = engine.query_json(&text);
                     let parsed: Value = serde_json::from_str(&answer).unwrap();
                     assert!(parsed.get("revision").is_some(), "{text} → {answer}");
                     answered += 1;

@@ -207,7 +207,7 @@ fn hostile_snapshot_nesting_is_an_error_not_a_crash() {
 #[test]
 fn request_nested_deeper_than_128_fails_and_the_engine_stays_usable() {
     let (engine, answer) = load_json(r#"{"revision":"r1"}"#, LoadOptions { strict: false });
-    let Some(mut engine) = engine else {
+    let Some(engine) = engine else {
         panic!("an empty snapshot did not load: {answer}");
     };
     let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
@@ -241,7 +241,7 @@ fn request_nested_deeper_than_128_fails_and_the_engine_stays_usable() {
 fn check_batch_over_100000_checks_fails_with_limit_exceeded() {
     let snapshot = r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#;
     let (engine, answer) = load_json(snapshot, LoadOptions { strict: false });
-    let Some(mut engine) = engine else {
+    let Some(engine) = engine else {
         panic!("snapshot did not load: {answer}");
     };
     let batch = |n: usize| {
@@ -269,7 +269,7 @@ fn check_batch_over_100000_checks_fails_with_limit_exceeded() {
 fn check_batch_results_carry_no_revision() {
     let snapshot = r#"{"revision":"r1","users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#;
     let (engine, answer) = load_json(snapshot, LoadOptions { strict: false });
-    let Some(mut engine) = engine else {
+    let Some(engine) = engine else {
         panic!("snapshot did not load: {answer}");
     };
     let answer = engine.answer_json(
@@ -293,7 +293,7 @@ fn snapshot_rule_with_an_in_list_over_10000_values_is_an_invalid_rule() {
         values.join(",")
     );
     let (engine, answer) = load_json(&snapshot, LoadOptions { strict: false });
-    let Some(mut engine) = engine else {
+    let Some(engine) = engine else {
         panic!("snapshot did not load: {answer}");
     };
     let value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
@@ -341,4 +341,48 @@ fn every_vector_file_is_listed() {
         on_disk, listed,
         "tests/vectors/*.json and the load! list differ"
     );
+}
+
+/// An engine restored from its compiled bytes answers every request exactly as the engine
+/// that saved it, including after changes (SPEC §7.5).
+#[test]
+fn compiled_engines_answer_alike() {
+    let mut compared = 0usize;
+    for (name, text) in FILES {
+        let mut reader = serde_json::Deserializer::from_str(text);
+        reader.disable_recursion_limit();
+        let file: Value =
+            serde::Deserialize::deserialize(&mut reader).expect("vector file is JSON");
+        let Some(snapshot) = file.get("snapshot") else {
+            continue;
+        };
+        let strict = file["load"]["strict"].as_bool().unwrap_or(false);
+        let (engine, _) = load_json(&snapshot.to_string(), LoadOptions { strict });
+        let Some(mut original) = engine else {
+            continue;
+        };
+        for case in file["cases"].as_array().expect("cases") {
+            let request = case["request"].to_string();
+            if case["request"]["op"] == "load" {
+                continue;
+            }
+            let bytes = original.to_compiled();
+            let mut restored = groupgate::Engine::from_compiled(&bytes)
+                .unwrap_or_else(|e| panic!("{name}: compiled bytes do not load: {e}"));
+            assert_eq!(
+                restored.to_compiled(),
+                bytes,
+                "{name}: bytes differ after a round trip"
+            );
+            let want = original.query_json(&request);
+            let got = restored.query_json(&request);
+            assert_eq!(
+                got, want,
+                "{name}/{}: restored engine answers differently",
+                case["name"]
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 500, "only {compared} answers compared");
 }

@@ -76,7 +76,7 @@ fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
         );
         Ok(())
     })?;
-    let mut engine = native.ok_or("no native engine")?;
+    let engine = native.ok_or("no native engine")?;
     let mut handle = 0u32;
     let wasm_load = time_runs(runs, || {
         if handle != 0 {

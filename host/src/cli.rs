@@ -23,7 +23,11 @@ groupgate: group-based access evaluation over a tenant snapshot
 
 Usage:
   groupgate query --snapshot FILE [--native] [--strict]
-      Read requests as JSON Lines on standard input, write one answer per line.
+  groupgate query --compiled FILE.ggc [--native]
+      Read requests as JSON Lines on standard input, write one answer per line;
+      an `apply` line changes what the following lines see.
+  groupgate compile --snapshot FILE --out FILE.ggc [--native] [--strict]
+      Compile a snapshot into bytes that load without parsing JSON.
   groupgate vectors DIR [--native]
       Run every *.json test-vector file directly in DIR; VECTORS=substr keeps matching cases.
   groupgate gen --size small|medium|large|huge [--seed N]
@@ -90,6 +94,7 @@ pub fn run(
             return 0;
         }
         "query" => Query::parse(rest).map(|q| q.run(stdin, stdout, stderr)),
+        "compile" => Compile::parse(rest).map(|c| c.run(stderr)),
         "vectors" => Vectors::parse(rest).map(|v| v.run(stdout, stderr)),
         "gen" => Gen::parse(rest).map(|g| g.run(stdout, stderr)),
         "demo" => parse_demo(rest).map(|native| {
@@ -155,20 +160,29 @@ fn option_value<'a>(
         .map(Ok)
 }
 
+/// Where `query` and `compile` take the tenant from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Snapshot(PathBuf),
+    Compiled(PathBuf),
+}
+
 struct Query {
-    snapshot: PathBuf,
+    source: Source,
     native: bool,
     strict: bool,
 }
 
 impl Query {
     fn parse(args: &[String]) -> Result<Query, String> {
-        let mut snapshot = None;
+        let mut source = None;
         let (mut native, mut strict) = (false, false);
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             if let Some(value) = option_value(arg, "--snapshot", &mut iter) {
-                snapshot = Some(PathBuf::from(value?));
+                source = Some(Source::Snapshot(PathBuf::from(value?)));
+            } else if let Some(value) = option_value(arg, "--compiled", &mut iter) {
+                source = Some(Source::Compiled(PathBuf::from(value?)));
             } else if arg == "--native" {
                 native = true;
             } else if arg == "--strict" {
@@ -177,22 +191,18 @@ impl Query {
                 return Err(format!("query: unexpected argument `{arg}`"));
             }
         }
-        let snapshot = snapshot.ok_or("query: `--snapshot FILE` is required")?;
+        let source = source.ok_or("query: `--snapshot FILE` or `--compiled FILE` is required")?;
+        if strict && matches!(source, Source::Compiled(_)) {
+            return Err("query: `--strict` is chosen when compiling, not with `--compiled`".into());
+        }
         Ok(Query {
-            snapshot,
+            source,
             native,
             strict,
         })
     }
 
     fn run(self, stdin: &mut dyn Input, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-        let text = match read_text(&self.snapshot) {
-            Ok(text) => text,
-            Err(answer) => {
-                let _ = writeln!(stderr, "{answer}");
-                return 2;
-            }
-        };
         let mut backend = match choose_backend(self.native) {
             Ok(backend) => backend,
             Err(message) => {
@@ -200,7 +210,13 @@ impl Query {
                 return 2;
             }
         };
-        let load_answer = backend.load(&text, self.strict);
+        let load_answer = match load_source(backend.as_mut(), &self.source, self.strict) {
+            Ok(answer) => answer,
+            Err(answer) => {
+                let _ = writeln!(stderr, "{answer}");
+                return 2;
+            }
+        };
         let loaded: Option<Value> = serde_json::from_str(&load_answer).ok();
         if loaded
             .as_ref()
@@ -219,6 +235,104 @@ impl Query {
             Err(e) if e.kind() == ErrorKind::BrokenPipe => 0,
             Err(e) => {
                 let _ = writeln!(stderr, "groupgate: {e}");
+                1
+            }
+        }
+    }
+}
+
+/// Loads the tenant from `source`: the load answer (which may be an error answer), or the error
+/// answer when the file cannot be read.
+fn load_source(backend: &mut dyn Backend, source: &Source, strict: bool) -> Result<String, String> {
+    match source {
+        Source::Snapshot(path) => Ok(backend.load(&read_text(path)?, strict)),
+        Source::Compiled(path) => {
+            let bytes = fs::read(path).map_err(|e| {
+                error_answer_json(
+                    &Error::new(
+                        ErrorCode::InvalidSnapshot,
+                        format!("cannot read `{}`: {e}", path.display()),
+                    ),
+                    None,
+                )
+            })?;
+            Ok(backend.load_compiled(&bytes))
+        }
+    }
+}
+
+/// `groupgate compile`: a snapshot into compiled bytes.
+struct Compile {
+    snapshot: PathBuf,
+    out: PathBuf,
+    native: bool,
+    strict: bool,
+}
+
+impl Compile {
+    fn parse(args: &[String]) -> Result<Compile, String> {
+        let (mut snapshot, mut out) = (None, None);
+        let (mut native, mut strict) = (false, false);
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if let Some(value) = option_value(arg, "--snapshot", &mut iter) {
+                snapshot = Some(PathBuf::from(value?));
+            } else if let Some(value) = option_value(arg, "--out", &mut iter) {
+                out = Some(PathBuf::from(value?));
+            } else if arg == "--native" {
+                native = true;
+            } else if arg == "--strict" {
+                strict = true;
+            } else {
+                return Err(format!("compile: unexpected argument `{arg}`"));
+            }
+        }
+        Ok(Compile {
+            snapshot: snapshot.ok_or("compile: `--snapshot FILE` is required")?,
+            out: out.ok_or("compile: `--out FILE` is required")?,
+            native,
+            strict,
+        })
+    }
+
+    fn run(self, stderr: &mut dyn Write) -> i32 {
+        let mut backend = match choose_backend(self.native) {
+            Ok(backend) => backend,
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: {message}");
+                return 2;
+            }
+        };
+        let source = Source::Snapshot(self.snapshot.clone());
+        let answer = match load_source(backend.as_mut(), &source, self.strict) {
+            Ok(answer) => answer,
+            Err(answer) => {
+                let _ = writeln!(stderr, "{answer}");
+                return 2;
+            }
+        };
+        if serde_json::from_str::<Value>(&answer)
+            .ok()
+            .is_none_or(|a| a.get("error").is_some())
+        {
+            let _ = writeln!(stderr, "{answer}");
+            return 2;
+        }
+        let bytes = match backend.export() {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                let _ = writeln!(stderr, "groupgate: {message}");
+                return 1;
+            }
+        };
+        match fs::write(&self.out, &bytes) {
+            Ok(()) => 0,
+            Err(e) => {
+                let _ = writeln!(
+                    stderr,
+                    "groupgate: cannot write `{}`: {e}",
+                    self.out.display()
+                );
                 1
             }
         }
@@ -470,6 +584,14 @@ mod tests {
             self.seen.push(request.to_owned());
             serde_json::json!({ "echo": request }).to_string()
         }
+
+        fn load_compiled(&mut self, _bytes: &[u8]) -> String {
+            self.load("", false)
+        }
+
+        fn export(&mut self) -> Result<Vec<u8>, String> {
+            Ok(Vec::new())
+        }
     }
 
     /// Counts flushes, to tell when a waiting client would get its answer.
@@ -550,11 +672,14 @@ mod tests {
     #[test]
     fn options_take_a_separate_or_an_attached_value() {
         let query = Query::parse(&args(&["--snapshot=a.json", "--strict"])).unwrap();
-        assert_eq!(query.snapshot, PathBuf::from("a.json"));
+        assert_eq!(query.source, Source::Snapshot(PathBuf::from("a.json")));
         assert!(query.strict && !query.native);
         let query = Query::parse(&args(&["--native", "--snapshot", "b.json"])).unwrap();
-        assert_eq!(query.snapshot, PathBuf::from("b.json"));
+        assert_eq!(query.source, Source::Snapshot(PathBuf::from("b.json")));
         assert!(query.native && !query.strict);
+        let query = Query::parse(&args(&["--compiled", "c.ggc"])).unwrap();
+        assert_eq!(query.source, Source::Compiled(PathBuf::from("c.ggc")));
+        assert!(Query::parse(&args(&["--compiled", "c.ggc", "--strict"])).is_err());
         assert!(Query::parse(&args(&["--snapshot"])).is_err());
         assert!(Query::parse(&args(&["--strict"])).is_err());
         assert!(Query::parse(&args(&["--snapshots=a.json"])).is_err());

@@ -120,6 +120,8 @@ impl WasmModule {
             query: export!("gg_query"),
             check: export!("gg_check"),
             engine_free: export!("gg_engine_free"),
+            engine_export: export!("gg_engine_export"),
+            engine_from_compiled: export!("gg_engine_from_compiled"),
             memory,
             store,
         })
@@ -140,6 +142,8 @@ pub struct Guest {
     query: TypedFunc<(u32, u32, u32), u64>,
     check: TypedFunc<(u32, u32, u32, u32, u32), i32>,
     engine_free: TypedFunc<u32, i32>,
+    engine_export: TypedFunc<u32, u64>,
+    engine_from_compiled: TypedFunc<(u32, u32), u32>,
 }
 
 fn trap(call: &str, error: impl std::fmt::Display) -> String {
@@ -198,6 +202,55 @@ impl Guest {
             return Err(format!("`gg_free` refused answer buffer {ptr}+{len}"));
         }
         String::from_utf8(bytes).map_err(|e| format!("answer is not UTF-8: {e}"))
+    }
+
+    /// Copies an answer buffer of bytes out of the guest and frees it.
+    ///
+    /// # Errors
+    ///
+    /// On a trap, a `0` answer (the guest is out of memory) or a buffer out of bounds.
+    pub fn take_bytes(&mut self, packed: u64) -> Result<Vec<u8>, String> {
+        if packed == 0 {
+            return Err("the guest could not allocate the answer".to_owned());
+        }
+        let (ptr, len) = unpack(packed);
+        let data = self.memory.data(&self.store);
+        let bytes = data
+            .get(ptr as usize..ptr as usize + len as usize)
+            .ok_or("answer buffer out of bounds")?
+            .to_vec();
+        self.free_raw(ptr, len)?;
+        Ok(bytes)
+    }
+
+    /// The engine `handle` as compiled-snapshot bytes.
+    ///
+    /// # Errors
+    ///
+    /// On a trap, an unknown handle or a guest out of memory.
+    pub fn export(&mut self, handle: u32) -> Result<Vec<u8>, String> {
+        let packed = self
+            .engine_export
+            .call(&mut self.store, handle)
+            .map_err(|e| trap("gg_engine_export", e))?;
+        self.take_bytes(packed)
+    }
+
+    /// Restores an engine from compiled bytes: the handle (`0` when refused) and the answer.
+    ///
+    /// # Errors
+    ///
+    /// On a trap or a guest out of memory.
+    pub fn load_compiled(&mut self, bytes: &[u8]) -> Result<(u32, String), String> {
+        let (ptr, len) = self.put(bytes)?;
+        let handle = self
+            .engine_from_compiled
+            .call(&mut self.store, (ptr, len))
+            .map_err(|e| trap("gg_engine_from_compiled", e));
+        self.free_raw(ptr, len)?;
+        let handle = handle?;
+        let packed = self.last_answer_raw()?;
+        Ok((handle, self.take(packed)?))
     }
 
     /// Loads a snapshot: the engine handle (`0` when loading failed) and the load answer.
@@ -395,6 +448,27 @@ impl Backend for WasmBackend {
             }
             Err(message) => format!("trap: {message}"),
         }
+    }
+
+    fn load_compiled(&mut self, bytes: &[u8]) -> String {
+        if self.handle != 0 {
+            let _ = self.guest.engine_free_raw(self.handle);
+            self.handle = 0;
+        }
+        match self.guest.load_compiled(bytes) {
+            Ok((handle, answer)) => {
+                self.handle = handle;
+                answer
+            }
+            Err(message) => format!("trap: {message}"),
+        }
+    }
+
+    fn export(&mut self) -> Result<Vec<u8>, String> {
+        if self.handle == 0 {
+            return Err("no snapshot is loaded".to_owned());
+        }
+        self.guest.export(self.handle)
     }
 
     fn query(&mut self, request: &str) -> String {

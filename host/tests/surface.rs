@@ -10,6 +10,8 @@ const EXPORTS: &[&str] = &[
     "gg_abi_version",
     "gg_alloc",
     "gg_check",
+    "gg_engine_export",
+    "gg_engine_from_compiled",
     "gg_engine_free",
     "gg_engine_new",
     "gg_free",

@@ -170,8 +170,8 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
             let item = read_item(item_kind, body, &at, t.default_locale())
                 .map_err(|e| e.with_code(ErrorCode::InvalidRequest))?;
             match item {
-                Item::User(user, attrs) => Change::UpsertUser(Box::new(user), attrs),
-                Item::Group(group) => Change::UpsertGroup(Box::new(group)),
+                Item::User(user, attrs) => Change::UpsertUser(user, attrs),
+                Item::Group(group) => Change::UpsertGroup(group),
                 Item::Role(role) => Change::UpsertRole(role),
                 Item::Product(product) => Change::UpsertProduct(product),
             }

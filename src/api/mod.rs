@@ -94,6 +94,23 @@ impl Engine {
         })
     }
 
+    /// The engine as compiled-snapshot bytes (SPEC §7.5): restored by
+    /// [`Engine::from_compiled`], it answers every request exactly as this engine does.
+    pub fn to_compiled(&self) -> Vec<u8> {
+        self.tenant.to_compiled(self.strict)
+    }
+
+    /// An engine from [`Engine::to_compiled`] bytes, without parsing JSON or recomputing
+    /// members.
+    ///
+    /// # Errors
+    ///
+    /// `invalid-snapshot` for bytes of another format version, truncated or corrupt.
+    pub fn from_compiled(bytes: &[u8]) -> Result<Engine, Error> {
+        let (tenant, strict) = Tenant::from_compiled(bytes)?;
+        Ok(Engine { tenant, strict })
+    }
+
     /// The snapshot's revision.
     pub fn revision(&self) -> Option<&str> {
         self.tenant.revision()

@@ -56,19 +56,9 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// The object's path.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
     /// The path of `key` in this object.
     pub fn key_path(&self, key: &str) -> String {
         path_key(&self.path, key)
-    }
-
-    /// The keys of the object.
-    pub fn keys(&self) -> impl Iterator<Item = &'a String> {
-        self.map.keys()
     }
 
     /// Whether the object has `key` at all (even `null`).

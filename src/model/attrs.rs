@@ -357,29 +357,103 @@ impl Column {
         true
     }
 
-    /// Bytes held, roughly.
-    pub fn heap_bytes(&self) -> usize {
-        let values: usize = self
-            .values
-            .iter()
-            .map(|v| match v {
-                AttrValue::Text { text, lower } => {
-                    32 + text.len() + lower.as_ref().map_or(0, |l| l.len())
+    /// Writes the column for a compiled snapshot.
+    pub(crate) fn encode(&self, e: &mut super::compiled::EncColumn<'_>) {
+        e.str(&self.key);
+        e.usize(self.values.len());
+        for v in &self.values {
+            e.value(v);
+        }
+        e.u32s(&self.sorted);
+        match &self.cells {
+            Cells::Dense(d) => {
+                e.u8(0);
+                e.u32s(d);
+            }
+            Cells::Sparse(s) => {
+                e.u8(1);
+                let flat: Vec<u32> = s.iter().flat_map(|&(u, v)| [u, v]).collect();
+                e.u32s(&flat);
+            }
+        }
+        match &self.postings {
+            Some(postings) => {
+                e.u8(1);
+                for p in postings {
+                    e.set(p);
                 }
-                AttrValue::Other { json, items, .. } => 64 + json.as_str().len() + items.len() * 56,
-            })
-            .sum();
-        let cells = match &self.cells {
-            Cells::Dense(d) => d.capacity() * 4,
-            Cells::Sparse(s) => s.capacity() * 8,
+            }
+            None => e.u8(0),
+        }
+    }
+
+    /// Reads a column written by [`Column::encode`], over `slots` users.
+    pub(crate) fn decode(
+        d: &mut super::compiled::DecColumn<'_, '_>,
+        slots: usize,
+    ) -> Result<Column, crate::error::Error> {
+        use super::compiled::corrupt_column as corrupt;
+        let key: Box<str> = d.string()?.into();
+        let n = d.len(2)?;
+        let mut values = Vec::with_capacity(n);
+        for _ in 0..n {
+            values.push(d.value()?);
+        }
+        let sorted = d.u32s()?;
+        let mut check = sorted.clone();
+        check.sort_unstable();
+        if check.len() != n || check.iter().enumerate().any(|(i, &v)| v as usize != i) {
+            return Err(corrupt("a column's value order is not a permutation"));
+        }
+        let cells = match d.u8()? {
+            0 => {
+                let dense = d.u32s()?;
+                if dense.len() > slots || dense.iter().any(|&v| v != NONE && v as usize >= n) {
+                    return Err(corrupt("a column's cells are out of range"));
+                }
+                Cells::Dense(dense)
+            }
+            1 => {
+                let flat = d.u32s()?;
+                if flat.len() % 2 != 0 {
+                    return Err(corrupt("a column's cells are not pairs"));
+                }
+                let pairs: Vec<(u32, u32)> = flat
+                    .chunks_exact(2)
+                    .filter_map(|c| match c {
+                        [u, v] => Some((*u, *v)),
+                        _ => None,
+                    })
+                    .collect();
+                if pairs
+                    .iter()
+                    .any(|&(u, v)| u as usize >= slots || v as usize >= n)
+                    || pairs.windows(2).any(|w| matches!(w, [a, b] if a.0 >= b.0))
+                {
+                    return Err(corrupt("a column's cells are out of range or order"));
+                }
+                Cells::Sparse(pairs)
+            }
+            _ => return Err(corrupt("a column's cells have an unknown form")),
         };
-        let postings = self
-            .postings
-            .iter()
-            .flatten()
-            .map(|p| p.heap_bytes() + 32)
-            .sum::<usize>();
-        values + self.sorted.capacity() * 4 + cells + postings
+        let postings = match d.u8()? {
+            0 => None,
+            1 => {
+                let mut postings = Vec::with_capacity(n);
+                for _ in 0..n {
+                    postings.push(d.set(slots)?);
+                }
+                Some(postings)
+            }
+            _ => return Err(corrupt("a column's postings have an unknown form")),
+        };
+        Ok(Column {
+            key,
+            values,
+            sorted,
+            cells,
+            postings,
+        })
     }
 }
 
@@ -408,6 +482,15 @@ impl Attributes {
                 .filter_map(|&(doc, v)| slot_of.get(doc as usize).map(|u| (u.get(), v)))
                 .collect();
             attrs.add_column(Column::build(&column.key, values, cells, slots));
+        }
+        attrs
+    }
+
+    /// The attributes of these columns (from a compiled snapshot).
+    pub(crate) fn from_columns(columns: Vec<Column>) -> Attributes {
+        let mut attrs = Attributes::default();
+        for column in columns {
+            attrs.add_column(column);
         }
         attrs
     }
@@ -515,11 +598,6 @@ impl Attributes {
         changed.sort();
         changed.dedup();
         changed
-    }
-
-    /// Bytes held, roughly.
-    pub fn heap_bytes(&self) -> usize {
-        self.columns.iter().map(|c| c.heap_bytes() + 64).sum()
     }
 }
 

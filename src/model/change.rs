@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorCode};
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{self, AttrTable, Product, Role, Severity, Stamp, User, GROUP_KEYS};
+use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User, GROUP_KEYS};
 use crate::text::lower;
 use crate::time::Instant;
 
@@ -210,13 +210,6 @@ impl Tenant {
                 })?;
         }
         Ok(self.settle(before, work))
-    }
-
-    /// Whether any error-severity diagnostic exists.
-    pub fn has_error_diagnostic(&self) -> bool {
-        self.diagnostics()
-            .iter()
-            .any(|d| d.severity == Severity::Error)
     }
 
     /// Labels the tenant with a revision.
@@ -1069,13 +1062,7 @@ impl Tenant {
             let at = by_name.partition_point(|&x| key(x) < mine);
             by_name.insert(at, u);
         }
-        let mut rank = vec![u32::MAX; self.users.ids.len()];
-        for (i, &x) in by_name.iter().enumerate() {
-            if let Some(r) = rank.get_mut(x.index()) {
-                *r = u32::try_from(i).unwrap_or(u32::MAX);
-            }
-        }
-        self.name_rank = Arc::new(rank);
+        self.rebuild_name_rank();
     }
 }
 

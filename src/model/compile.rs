@@ -380,13 +380,18 @@ impl Tenant {
                 .then_with(|| self.user_name(a.1).cmp(&self.user_name(b.1)))
         });
         let live: Vec<UserIx> = keyed.into_iter().map(|(_, u)| u).collect();
+        self.by_name = Arc::new(live);
+        self.rebuild_name_rank();
+    }
+
+    /// Each user's place in `by_name`.
+    pub(crate) fn rebuild_name_rank(&mut self) {
         let mut rank = vec![u32::MAX; self.user_slots()];
-        for (i, &u) in live.iter().enumerate() {
+        for (i, &u) in self.by_name.iter().enumerate() {
             if let Some(r) = rank.get_mut(u.index()) {
                 *r = u32::try_from(i).unwrap_or(u32::MAX);
             }
         }
-        self.by_name = Arc::new(live);
         self.name_rank = Arc::new(rank);
     }
 }

@@ -27,6 +27,7 @@
 mod attrs;
 mod change;
 mod compile;
+mod compiled;
 mod eval;
 mod grants;
 mod graph;
@@ -34,8 +35,7 @@ mod membership;
 mod notes;
 mod store;
 
-pub use attrs::{AttrValue, Column};
-pub use change::{Change, ChangeError, Delta};
+pub use change::{Change, Delta};
 pub use eval::{Actual, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
@@ -408,11 +408,6 @@ impl Tenant {
     /// Live groups by id.
     pub fn groups_by_id(&self) -> impl Iterator<Item = GroupIx> + '_ {
         self.groups.ids.in_order().filter(|&g| self.group_live(g))
-    }
-
-    /// How many groups.
-    pub fn group_count(&self) -> usize {
-        self.groups.defs.iter().filter(|d| d.live).count()
     }
 
     /// Sorts groups by id.

@@ -34,16 +34,6 @@ impl<T: Copy> Lists<T> {
         lists
     }
 
-    /// How many rows.
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
     /// Row `i` (empty past the end).
     pub fn get(&self, i: usize) -> &[T] {
         self.spans
@@ -127,70 +117,111 @@ impl<T: Copy> Lists<T> {
             garbage: 0,
         })
     }
-
-    /// Bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.spans.capacity() * 8 + self.items.capacity() * std::mem::size_of::<T>()
-    }
 }
 
-/// An optional string per row, in one arena.
+/// An optional string per row, in one arena (a `String`, so reading a row is a slice).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Texts {
-    lists: Lists<u8>,
-    present: Vec<bool>,
+    text: String,
+    /// Per row: start, length, and whether the row has a text.
+    rows: Vec<(u32, u32, bool)>,
+    garbage: usize,
 }
 
 impl Texts {
     /// Row `i`'s text.
     pub fn get(&self, i: usize) -> Option<&str> {
-        if !self.present.get(i).copied().unwrap_or(false) {
+        let &(start, len, present) = self.rows.get(i)?;
+        if !present {
             return None;
         }
-        std::str::from_utf8(self.lists.get(i)).ok()
+        self.text
+            .get(start as usize..(start as usize).saturating_add(len as usize))
     }
 
     /// Sets row `i`.
     pub fn set(&mut self, i: usize, text: Option<&str>) {
-        if self.get(i) == text && (text.is_some() || i < self.present.len()) {
-            return;
+        while self.rows.len() <= i {
+            self.rows.push((0, 0, false));
         }
-        while self.present.len() <= i {
-            self.present.push(false);
+        if let Some(old) = self.rows.get(i) {
+            self.garbage += old.1 as usize;
         }
-        if let Some(p) = self.present.get_mut(i) {
-            *p = text.is_some();
+        let row = self.append(text);
+        if let Some(r) = self.rows.get_mut(i) {
+            *r = row;
         }
-        self.lists.set(i, text.map_or(&[][..], str::as_bytes));
+        if self.garbage > 4096 && self.garbage * 2 > self.text.len() {
+            self.compact();
+        }
     }
 
     /// Appends a row.
     pub fn push(&mut self, text: Option<&str>) {
-        self.present.push(text.is_some());
-        self.lists.push(text.map_or(&[][..], str::as_bytes));
+        let row = self.append(text);
+        self.rows.push(row);
     }
 
-    /// The parts, for compiled snapshots.
+    fn append(&mut self, text: Option<&str>) -> (u32, u32, bool) {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        let t = text.unwrap_or("");
+        self.text.push_str(t);
+        (
+            start,
+            u32::try_from(t.len()).unwrap_or(u32::MAX),
+            text.is_some(),
+        )
+    }
+
+    fn compact(&mut self) {
+        let rows: Vec<Option<String>> = (0..self.rows.len())
+            .map(|i| self.get(i).map(str::to_owned))
+            .collect();
+        *self = Texts::default();
+        for row in rows {
+            self.push(row.as_deref());
+        }
+    }
+
+    /// The parts, for compiled snapshots: every row's text, each row's length, and which
+    /// rows have a text.
     pub fn flat(&self) -> (Vec<u8>, Vec<u32>, Vec<bool>) {
-        let (bytes, lens) = self.lists.flat();
-        (bytes, lens, self.present.clone())
+        let mut bytes = Vec::with_capacity(self.text.len() - self.garbage.min(self.text.len()));
+        let mut lens = Vec::with_capacity(self.rows.len());
+        let mut present = Vec::with_capacity(self.rows.len());
+        for i in 0..self.rows.len() {
+            let t = self.get(i);
+            bytes.extend_from_slice(t.unwrap_or("").as_bytes());
+            lens.push(u32::try_from(t.map_or(0, str::len)).unwrap_or(u32::MAX));
+            present.push(t.is_some());
+        }
+        (bytes, lens, present)
     }
 
-    /// From [`Texts::flat`].
+    /// From [`Texts::flat`]; `None` when the parts disagree or a row is not UTF-8.
     pub fn from_flat(bytes: Vec<u8>, lens: &[u32], present: Vec<bool>) -> Option<Texts> {
         if present.len() != lens.len() {
             return None;
         }
-        let lists = Lists::from_flat(bytes, lens)?;
-        for i in 0..lists.len() {
-            std::str::from_utf8(lists.get(i)).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut rows = Vec::with_capacity(lens.len());
+        let mut start = 0usize;
+        for (&len, &p) in lens.iter().zip(&present) {
+            let end = start.checked_add(len as usize)?;
+            if !text.is_char_boundary(start) || !text.is_char_boundary(end) || end > text.len() {
+                return None;
+            }
+            rows.push((u32::try_from(start).ok()?, len, p));
+            start = end;
         }
-        Some(Texts { lists, present })
-    }
-
-    /// Bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.lists.heap_bytes() + self.present.capacity()
+        if start != text.len() {
+            return None;
+        }
+        Some(Texts {
+            text,
+            rows,
+            garbage: 0,
+        })
     }
 }
 
@@ -266,7 +297,7 @@ mod tests {
         }
         assert_eq!(lists.get(1), &[9_999, 10_000]);
         assert_eq!(lists.get(2), &[3]);
-        assert!(lists.heap_bytes() < 200_000);
+        assert!(lists.flat().0.len() < 10);
         let (items, lens) = lists.flat();
         assert_eq!(
             Lists::from_flat(items, &lens),

@@ -147,11 +147,13 @@ impl KeyOrder {
             .collect();
         present.sort_unstable();
         let mut packed = u128::MAX;
-        let mut next = 0u32;
-        for (_, i) in present.into_iter().chain(std::iter::once((0, index))) {
+        for (next, (_, i)) in present
+            .into_iter()
+            .chain(std::iter::once((0, index)))
+            .enumerate()
+        {
             packed &= !(31u128 << (5 * i));
-            packed |= u128::from(next) << (5 * i);
-            next += 1;
+            packed |= (next as u128) << (5 * i);
         }
         self.0 = packed;
     }
@@ -342,7 +344,10 @@ impl MemberEntry {
     /// The timestamps: `addedAt`, `startsAt`, `expiresAt`.
     pub fn stamps(&self) -> [Option<&Stamp>; 3] {
         match &self.stamps {
-            Some(s) => [s[0].as_ref(), s[1].as_ref(), s[2].as_ref()],
+            Some(s) => {
+                let [a, b, c] = &**s;
+                [a.as_ref(), b.as_ref(), c.as_ref()]
+            }
             None => [None, None, None],
         }
     }

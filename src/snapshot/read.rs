@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    check_name, fatal, group_notes, At, AttrColumn, AttrTable, Group, KeyOrder, Localized,
-    MemberEntry, Module, Note, OrgRole, Product, Role, Sections, Severity, Snapshot, Stamp, User,
-    GROUP_KEYS, OTHER_KEYS, USER_KEYS,
+    check_name, fatal, group_notes, At, AttrColumn, AttrTable, Group, Localized, MemberEntry,
+    Module, Note, OrgRole, Product, Role, Sections, Severity, Snapshot, Stamp, User, GROUP_KEYS,
+    OTHER_KEYS, USER_KEYS,
 };
 use crate::error::{Error, ErrorCode};
 use crate::hash::Map;
@@ -76,9 +76,9 @@ pub enum ItemKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// A user and its attributes (as a table of one user, position 0).
-    User(User, AttrTable),
+    User(Box<User>, AttrTable),
     /// A group.
-    Group(Group),
+    Group(Box<Group>),
     /// A role.
     Role(Role),
     /// A product.
@@ -910,10 +910,10 @@ impl<'de> Visitor<'de> for Attribute<'_, '_> {
 
 /// An item as read, before the checks that need the whole snapshot.
 enum RawItem {
-    User(User),
-    UserWith(User, AttrTable),
+    User(Box<User>),
+    UserWith(Box<User>, AttrTable),
     /// The group, its name (`None` when absent) and its rule as given.
-    Group(Group, Option<Localized>, Option<Value>),
+    Group(Box<Group>, Option<Localized>, Option<Value>),
     Role(Role, Option<Localized>),
     Product(Product),
     Module(Module),
@@ -986,7 +986,7 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_, '_> {
                 .and_then(|user| seed.finish_user(user)),
             Kind::Group => read_group(&mut map, fail, base).and_then(|(group, name, rule, id)| {
                 let id = seed.id(id)?;
-                Ok(RawItem::Group(Group { id, ..group }, name, rule))
+                Ok(RawItem::Group(Box::new(Group { id, ..group }), name, rule))
             }),
             Kind::Role | Kind::Product | Kind::Module => {
                 let kind = match kind {
@@ -1052,7 +1052,7 @@ impl ItemSeed<'_, '_, '_> {
                 },
             });
         }
-        Ok(RawItem::User(user))
+        Ok(RawItem::User(Box::new(user)))
     }
 }
 
@@ -1302,7 +1302,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                         })?
                         .into_iter()
                         .filter_map(|item| match item {
-                            RawItem::Group(g, name, rule) => Some((g, name, rule)),
+                            RawItem::Group(g, name, rule) => Some((*g, name, rule)),
                             _ => None,
                         })
                         .collect();
@@ -1486,7 +1486,7 @@ impl<'de> Visitor<'de> for Users<'_, '_> {
                 kind: Kind::User(&mut *self.attrs, u32::try_from(index).unwrap_or(u32::MAX)),
             };
             match seq.next_element_seed(seed)? {
-                Some(RawItem::User(user)) => users.push(user),
+                Some(RawItem::User(user)) => users.push(*user),
                 Some(_) => {}
                 None => return Ok(users),
             }

@@ -16,6 +16,14 @@ pub trait Backend {
     fn load(&mut self, snapshot: &str, strict: bool) -> String;
     /// Answers one request (JSON text) against the loaded engine.
     fn query(&mut self, request: &str) -> String;
+    /// Restores an engine from compiled-snapshot bytes and returns the load answer.
+    fn load_compiled(&mut self, bytes: &[u8]) -> String;
+    /// The loaded engine as compiled-snapshot bytes.
+    ///
+    /// # Errors
+    ///
+    /// When no engine is loaded or the host fails.
+    fn export(&mut self) -> Result<Vec<u8>, String>;
 }
 
 /// The core compiled into this program, behind [`Backend`]: the reference every other
@@ -37,6 +45,27 @@ impl Backend for NativeBackend {
         let (engine, answer) = load_json(snapshot, LoadOptions { strict });
         self.engine = engine;
         answer
+    }
+
+    fn load_compiled(&mut self, bytes: &[u8]) -> String {
+        match Engine::from_compiled(bytes) {
+            Ok(engine) => {
+                let answer = engine.load_answer_json();
+                self.engine = Some(engine);
+                answer
+            }
+            Err(error) => {
+                self.engine = None;
+                error_answer_json(&error, None)
+            }
+        }
+    }
+
+    fn export(&mut self) -> Result<Vec<u8>, String> {
+        self.engine
+            .as_ref()
+            .map(Engine::to_compiled)
+            .ok_or_else(|| "no snapshot is loaded".to_owned())
     }
 
     fn query(&mut self, request: &str) -> String {

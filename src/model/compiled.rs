@@ -1,0 +1,1216 @@
+//! Compiled snapshots (SPEC §7.5): a tenant saved as bytes and restored without parsing JSON
+//! or recomputing members, so an edge host starts in milliseconds.
+//!
+//! The bytes are a header — the magic `GGCS`, the format version, the body's length and its
+//! CRC-32 — then the body: every part of the tenant, little-endian, arrays as a length and
+//! their items, strings as a length and UTF-8. Arrays of numbers decode in one pass each;
+//! only the small parts (groups, distinct attribute values) cost per item. What hashes (the id
+//! tables' slots, the attribute key maps) and what is cheap to derive (the dependency graph,
+//! which groups carry each product, the member index, name ranks) is rebuilt on load.
+//!
+//! Decoding checks every length against what remains and every index against its table, so
+//! truncated, corrupted or foreign bytes are an `invalid-snapshot` error, never a panic or a
+//! wrong answer. Writing is deterministic: the same tenant gives the same bytes.
+
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorCode};
+use crate::hash::Map;
+use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
+use crate::json::Canonical;
+use crate::rules::Rule;
+use crate::sets::{Bits, UserSet};
+use crate::snapshot::{
+    At, KeyOrder, Localized, Note, OrgRole, Sections, Severity, Stamp, GROUP_KEYS, USER_KEYS,
+};
+
+use super::attrs::{AttrValue, Attributes, Column};
+use super::notes::Notes;
+use super::store::{DocOrder, Lists, Texts};
+use super::{Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, Users};
+
+/// The first bytes of every compiled snapshot.
+const MAGIC: &[u8; 4] = b"GGCS";
+/// The version of the format below; bytes of another version are refused.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 4 + 4 + 8 + 4;
+
+/// The codes a note can carry, by number.
+const CODES: [&str; 6] = [
+    "invalid-value",
+    "invalid-rule",
+    "dangling-reference",
+    "missing-as-of",
+    "include-cycle",
+    "member-of-cycle",
+];
+
+fn corrupt(what: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidSnapshot,
+        format!("the compiled snapshot is corrupt: {what}"),
+    )
+}
+
+/// Appends values to the body.
+#[derive(Default)]
+struct Enc {
+    buf: Vec<u8>,
+}
+
+impl Enc {
+    fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.u8(u8::from(v));
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn usize(&mut self, v: usize) {
+        self.u64(v as u64);
+    }
+
+    fn i128(&mut self, v: i128) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn bytes(&mut self, v: &[u8]) {
+        self.usize(v.len());
+        self.buf.extend_from_slice(v);
+    }
+
+    fn str(&mut self, v: &str) {
+        self.bytes(v.as_bytes());
+    }
+
+    fn opt_str(&mut self, v: Option<&str>) {
+        match v {
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+            None => self.u8(0),
+        }
+    }
+
+    fn u32s(&mut self, v: &[u32]) {
+        self.usize(v.len());
+        self.buf.reserve(v.len() * 4);
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+
+    fn u64s(&mut self, v: &[u64]) {
+        self.usize(v.len());
+        self.buf.reserve(v.len() * 8);
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+
+    fn ixs<I: Ix>(&mut self, v: &[I]) {
+        let raw: Vec<u32> = v.iter().map(|x| x.get()).collect();
+        self.u32s(&raw);
+    }
+
+    fn opt_i128(&mut self, v: Option<i128>) {
+        match v {
+            Some(x) => {
+                self.u8(1);
+                self.i128(x);
+            }
+            None => self.u8(0),
+        }
+    }
+
+    fn canonical(&mut self, v: Option<&Canonical>) {
+        self.opt_str(v.map(Canonical::as_str));
+    }
+
+    fn ids<I: Ix>(&mut self, table: &IdTable<I>) {
+        let (bytes, ends, tags) = table.parts();
+        self.bytes(bytes);
+        self.u32s(ends);
+        self.bytes(tags);
+    }
+
+    fn bits(&mut self, b: &Bits) {
+        self.u64s(b.words());
+    }
+
+    fn set(&mut self, s: &UserSet) {
+        match s {
+            UserSet::Sparse(list) => {
+                self.u8(0);
+                self.u32s(list);
+            }
+            UserSet::Dense { bits, .. } => {
+                self.u8(1);
+                self.bits(bits);
+            }
+        }
+    }
+
+    fn lists<I: Ix>(&mut self, l: &Lists<I>) {
+        let (items, lens) = l.flat();
+        self.ixs(&items);
+        self.u32s(&lens);
+    }
+
+    fn doc(&mut self, d: &DocOrder) {
+        self.u32s(d.positions());
+    }
+
+    fn localized(&mut self, l: &Localized) {
+        match l {
+            Localized::Plain(s) => {
+                self.u8(0);
+                self.str(s);
+            }
+            Localized::PerLocale(entries) => {
+                self.u8(1);
+                self.usize(entries.len());
+                for (locale, text) in entries {
+                    self.str(locale);
+                    self.str(text);
+                }
+            }
+        }
+    }
+
+    fn stamp(&mut self, s: Option<&Stamp>) {
+        self.opt_str(s.map(|s| s.text.as_str()));
+    }
+
+    fn note(&mut self, n: &Note) {
+        self.u8(u8::from(n.severity == Severity::Error));
+        let code = CODES
+            .iter()
+            .position(|c| *c == n.code)
+            .unwrap_or(usize::MAX);
+        self.usize(code);
+        self.str(&n.message);
+        self.str(n.at.key);
+        self.u32(n.at.element.unwrap_or(u32::MAX));
+        match &n.at.sub {
+            Some((key, pos)) => {
+                self.u8(1);
+                self.str(key);
+                self.u32(*pos);
+            }
+            None => self.u8(0),
+        }
+    }
+
+    fn notes(&mut self, notes: &[Note]) {
+        self.usize(notes.len());
+        for n in notes {
+            self.note(n);
+        }
+    }
+}
+
+/// Reads values from the body, refusing anything that does not fit.
+struct Dec<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+type R<T> = Result<T, Error>;
+
+impl<'a> Dec<'a> {
+    fn take(&mut self, n: usize) -> R<&'a [u8]> {
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or_else(|| corrupt("a length overflows"))?;
+        let out = self
+            .bytes
+            .get(self.at..end)
+            .ok_or_else(|| corrupt("it ends early"))?;
+        self.at = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+        self.take(N)?
+            .try_into()
+            .map_err(|_| corrupt("it ends early"))
+    }
+
+    fn u8(&mut self) -> R<u8> {
+        let [b] = self.array::<1>()?;
+        Ok(b)
+    }
+
+    fn bool(&mut self) -> R<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(corrupt("a flag is neither 0 nor 1")),
+        }
+    }
+
+    fn u32(&mut self) -> R<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> R<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    /// A count of items of at least `unit` bytes each, which must fit what remains.
+    fn len(&mut self, unit: usize) -> R<usize> {
+        let n = usize::try_from(self.u64()?).map_err(|_| corrupt("a length is too large"))?;
+        if n.saturating_mul(unit.max(1)) > self.bytes.len() - self.at.min(self.bytes.len()) {
+            return Err(corrupt("a length runs past the end"));
+        }
+        Ok(n)
+    }
+
+    fn usize(&mut self) -> R<usize> {
+        usize::try_from(self.u64()?).map_err(|_| corrupt("a number is too large"))
+    }
+
+    fn i128(&mut self) -> R<i128> {
+        Ok(i128::from_le_bytes(self.array()?))
+    }
+
+    fn bytes(&mut self) -> R<&'a [u8]> {
+        let n = self.len(1)?;
+        self.take(n)
+    }
+
+    fn string(&mut self) -> R<String> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|_| corrupt("a text is not UTF-8"))
+    }
+
+    fn opt_string(&mut self) -> R<Option<String>> {
+        if self.bool()? {
+            self.string().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn u32s(&mut self) -> R<Vec<u32>> {
+        let n = self.len(4)?;
+        let raw = self.take(n * 4)?;
+        Ok(raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
+            .collect())
+    }
+
+    fn u64s(&mut self) -> R<Vec<u64>> {
+        let n = self.len(8)?;
+        let raw = self.take(n * 8)?;
+        Ok(raw
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect())
+    }
+
+    /// Indices, each below `bound`.
+    fn ixs<I: Ix>(&mut self, bound: usize) -> R<Vec<I>> {
+        let raw = self.u32s()?;
+        if raw.iter().any(|&x| x as usize >= bound) {
+            return Err(corrupt("an index is out of range"));
+        }
+        Ok(raw.into_iter().map(I::new).collect())
+    }
+
+    fn ix<I: Ix>(&mut self, bound: usize) -> R<I> {
+        let x = self.u32()?;
+        if x as usize >= bound {
+            return Err(corrupt("an index is out of range"));
+        }
+        Ok(I::new(x))
+    }
+
+    fn opt_i128(&mut self) -> R<Option<i128>> {
+        if self.bool()? {
+            self.i128().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn canonical(&mut self) -> R<Option<Canonical>> {
+        Ok(self.opt_string()?.map(Canonical::from_text))
+    }
+
+    fn ids<I: Ix>(&mut self) -> R<IdTable<I>> {
+        let bytes = self.bytes()?.to_vec();
+        let ends = self.u32s()?;
+        let tags = self.bytes()?.to_vec();
+        IdTable::from_parts(bytes, ends, tags).ok_or_else(|| corrupt("an id table is inconsistent"))
+    }
+
+    fn bits(&mut self) -> R<Bits> {
+        Ok(Bits::from_words(self.u64s()?))
+    }
+
+    /// A set of users among `slots`.
+    fn set(&mut self, slots: usize) -> R<UserSet> {
+        match self.u8()? {
+            0 => {
+                let list = self.u32s()?;
+                if list.windows(2).any(|w| matches!(w, [a, b] if a >= b))
+                    || list.last().is_some_and(|&u| u as usize >= slots)
+                {
+                    return Err(corrupt("a member list is out of order or range"));
+                }
+                Ok(UserSet::Sparse(list))
+            }
+            1 => {
+                let bits = self.bits()?;
+                if bits.words().len() > slots.div_ceil(64) {
+                    return Err(corrupt("a member set is larger than the users"));
+                }
+                let count = bits.count();
+                Ok(UserSet::Dense { bits, count })
+            }
+            _ => Err(corrupt("a member set has an unknown form")),
+        }
+    }
+
+    fn doc(&mut self, slots: usize) -> R<DocOrder> {
+        let pos = self.u32s()?;
+        if pos.len() > slots {
+            return Err(corrupt("document positions outnumber the items"));
+        }
+        Ok(DocOrder::from_positions(pos))
+    }
+
+    fn localized(&mut self) -> R<Localized> {
+        match self.u8()? {
+            0 => Ok(Localized::Plain(self.string()?)),
+            1 => {
+                let n = self.len(16)?;
+                let mut entries = Vec::with_capacity(n);
+                for _ in 0..n {
+                    entries.push((self.string()?, self.string()?));
+                }
+                Ok(Localized::PerLocale(entries))
+            }
+            _ => Err(corrupt("a name has an unknown form")),
+        }
+    }
+
+    fn stamp(&mut self) -> R<Option<Stamp>> {
+        Ok(self.opt_string()?.map(Stamp::new))
+    }
+
+    fn note(&mut self) -> R<Note> {
+        let severity = if self.bool()? {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let code = *CODES
+            .get(self.usize()?)
+            .ok_or_else(|| corrupt("a diagnostic has an unknown code"))?;
+        let message = self.string()?;
+        let key = self.string()?;
+        let key = *USER_KEYS
+            .iter()
+            .chain(GROUP_KEYS)
+            .find(|k| **k == key)
+            .ok_or_else(|| corrupt("a diagnostic points at an unknown key"))?;
+        let element = match self.u32()? {
+            u32::MAX => None,
+            e => Some(e),
+        };
+        let sub = if self.bool()? {
+            Some((self.string()?, self.u32()?))
+        } else {
+            None
+        };
+        Ok(Note {
+            severity,
+            code,
+            message,
+            at: At { key, element, sub },
+        })
+    }
+
+    fn notes(&mut self) -> R<Vec<Note>> {
+        let n = self.len(16)?;
+        (0..n).map(|_| self.note()).collect()
+    }
+}
+
+impl Tenant {
+    /// The tenant as compiled-snapshot bytes, with the engine's `strict` option.
+    pub fn to_compiled(&self, strict: bool) -> Vec<u8> {
+        let mut e = Enc::default();
+        e.bool(strict);
+        self.encode(&mut e);
+        let body = e.buf;
+        let mut out = Vec::with_capacity(HEADER + body.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// A tenant from [`Tenant::to_compiled`] bytes.
+    ///
+    /// # Errors
+    ///
+    /// `invalid-snapshot` when the bytes are not a compiled snapshot, come from another format
+    /// version, are truncated, or are corrupt.
+    pub fn from_compiled(bytes: &[u8]) -> Result<(Tenant, bool), Error> {
+        let (Some(magic), Some(version), Some(len), Some(crc)) = (
+            bytes.get(0..4),
+            bytes.get(4..8),
+            bytes.get(8..16),
+            bytes.get(16..20),
+        ) else {
+            return Err(Error::new(
+                ErrorCode::InvalidSnapshot,
+                "not a compiled snapshot: too short for its header",
+            ));
+        };
+        if magic != MAGIC {
+            return Err(Error::new(
+                ErrorCode::InvalidSnapshot,
+                "not a compiled snapshot: the bytes do not start with `GGCS`",
+            ));
+        }
+        let version = u32::from_le_bytes(version.try_into().unwrap_or([0; 4]));
+        if version != FORMAT_VERSION {
+            return Err(Error::new(
+                ErrorCode::InvalidSnapshot,
+                format!(
+                    "the compiled snapshot has format version {version}; this engine reads version {FORMAT_VERSION}: compile it again"
+                ),
+            ));
+        }
+        let len = u64::from_le_bytes(len.try_into().unwrap_or([0; 8]));
+        let body = bytes.get(HEADER..).unwrap_or(&[]);
+        if body.len() as u64 != len {
+            return Err(corrupt(&format!(
+                "its body is {} bytes, its header says {len} (truncated?)",
+                body.len()
+            )));
+        }
+        let crc = u32::from_le_bytes(crc.try_into().unwrap_or([0; 4]));
+        if crc32fast::hash(body) != crc {
+            return Err(corrupt("its checksum does not match"));
+        }
+        let mut d = Dec { bytes: body, at: 0 };
+        let strict = d.bool()?;
+        let tenant = Tenant::decode(&mut d)?;
+        if d.at != body.len() {
+            return Err(corrupt("bytes are left over"));
+        }
+        Ok((tenant, strict))
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        // Meta.
+        let m = &self.meta;
+        e.opt_str(m.revision.as_deref());
+        e.opt_i128(m.as_of);
+        e.str(&m.default_locale);
+        e.canonical(m.default_dashboard.as_ref());
+        for r in m.sections.rank {
+            e.u32(r);
+        }
+        // Users.
+        let u = &self.users;
+        e.ids(&u.ids);
+        e.bits(&u.live);
+        let (bytes, lens, present) = u.names.flat();
+        e.bytes(&bytes);
+        e.u32s(&lens);
+        let present: Vec<u8> = present.iter().map(|&p| u8::from(p)).collect();
+        e.bytes(&present);
+        let org: Vec<u8> = u
+            .org
+            .iter()
+            .map(|o| match o {
+                OrgRole::Owner => 0,
+                OrgRole::Admin => 1,
+                OrgRole::Member => 2,
+            })
+            .collect();
+        e.bytes(&org);
+        e.u32s(&u.primary);
+        e.u32s(&u.homepage);
+        e.bits(&u.prevent);
+        let mut dashboards: Vec<(&UserIx, &Canonical)> = u.dashboards.iter().collect();
+        dashboards.sort_by_key(|(k, _)| **k);
+        e.usize(dashboards.len());
+        for (k, v) in dashboards {
+            e.u32(k.get());
+            e.str(v.as_str());
+        }
+        e.lists(&u.roles);
+        e.u64s(&u.keys);
+        let mut notes: Vec<(&UserIx, &Vec<Note>)> = u.notes.iter().collect();
+        notes.sort_by_key(|(k, _)| **k);
+        e.usize(notes.len());
+        for (k, v) in notes {
+            e.u32(k.get());
+            e.notes(v);
+        }
+        e.doc(&u.doc);
+        // Groups, sharing member sets as the tenant does.
+        e.ids(&self.groups.ids);
+        e.doc(&self.groups.doc);
+        e.usize(self.groups.defs.len());
+        let mut shared: Map<*const UserSet, u32> = Map::default();
+        for (i, g) in self.groups.defs.iter().enumerate() {
+            encode_group(e, g);
+            let ptr = Arc::as_ptr(&g.members);
+            match shared.get(&ptr) {
+                Some(&first) if !g.members.is_empty() => {
+                    e.u8(1);
+                    e.u32(first);
+                }
+                _ => {
+                    e.u8(0);
+                    e.set(&g.members);
+                    shared.insert(ptr, u32::try_from(i).unwrap_or(u32::MAX));
+                }
+            }
+        }
+        // Roles, products, modules, permissions.
+        let c = &self.catalog;
+        e.ids(&c.perms);
+        e.ids(&c.roles);
+        e.usize(c.role_defs.len());
+        for r in &c.role_defs {
+            e.bool(r.live);
+            e.localized(&r.name);
+            e.ixs(&r.perms);
+            e.bool(r.privileged);
+        }
+        e.doc(&c.role_doc);
+        e.ids(&c.products);
+        let live: Vec<u8> = c.product_live.iter().map(|&p| u8::from(p)).collect();
+        e.bytes(&live);
+        e.doc(&c.product_doc);
+        e.bool(c.modules_listed);
+        e.ids(&c.modules);
+        let live: Vec<u8> = c.module_live.iter().map(|&p| u8::from(p)).collect();
+        e.bytes(&live);
+        let required: Vec<u32> = c
+            .module_required
+            .iter()
+            .map(|p| p.map_or(u32::MAX, |p| p.get()))
+            .collect();
+        e.u32s(&required);
+        e.doc(&c.module_doc);
+        // Attributes.
+        let columns: Vec<&Column> = self.attrs.columns().collect();
+        e.usize(columns.len());
+        for column in columns {
+            column.encode(&mut EncColumn(&mut *e));
+        }
+        // Who each product reaches.
+        match &self.grants.users {
+            Some(sets) => {
+                e.u8(1);
+                e.usize(sets.len());
+                for s in sets {
+                    e.set(s);
+                }
+            }
+            None => e.u8(0),
+        }
+        // The order people see users in.
+        e.ixs(&self.by_name);
+        // Notes about references and structure.
+        let n = &self.notes;
+        let mut users: Vec<(&UserIx, &Vec<Note>)> = n.users.iter().collect();
+        users.sort_by_key(|(k, _)| **k);
+        e.usize(users.len());
+        for (k, v) in users {
+            e.u32(k.get());
+            e.notes(v);
+        }
+        let mut groups: Vec<(&GroupIx, &Vec<Note>)> = n.groups.iter().collect();
+        groups.sort_by_key(|(k, _)| **k);
+        e.usize(groups.len());
+        for (k, v) in groups {
+            e.u32(k.get());
+            e.notes(v);
+        }
+        e.usize(n.graph.len());
+        for (g, note) in &n.graph {
+            e.u32(g.get());
+            e.note(note);
+        }
+        e.bits(&n.slug_taken);
+        let mut slugs: Vec<(&GroupIx, &Note)> = n.slugs.iter().collect();
+        slugs.sort_by_key(|(k, _)| **k);
+        e.usize(slugs.len());
+        for (k, v) in slugs {
+            e.u32(k.get());
+            e.note(v);
+        }
+    }
+
+    fn decode(d: &mut Dec<'_>) -> Result<Tenant, Error> {
+        let revision = d.opt_string()?;
+        let as_of = d.opt_i128()?;
+        let default_locale = d.string()?;
+        let default_dashboard = d.canonical()?;
+        let mut sections = Sections::default();
+        for r in &mut sections.rank {
+            *r = d.u32()?;
+        }
+        let meta = Meta {
+            revision,
+            as_of,
+            default_locale,
+            default_dashboard,
+            sections,
+        };
+        // Users.
+        let ids: IdTable<UserIx> = d.ids()?;
+        let slots = ids.len();
+        let live = d.bits()?;
+        let bytes = d.bytes()?.to_vec();
+        let lens = d.u32s()?;
+        let present: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
+        let names = Texts::from_flat(bytes, &lens, present)
+            .ok_or_else(|| corrupt("user names are inconsistent"))?;
+        let org = d
+            .bytes()?
+            .iter()
+            .map(|b| match b {
+                0 => Ok(OrgRole::Owner),
+                1 => Ok(OrgRole::Admin),
+                2 => Ok(OrgRole::Member),
+                _ => Err(corrupt("an org role is unknown")),
+            })
+            .collect::<R<Vec<_>>>()?;
+        let primary = d.u32s()?;
+        let homepage = d.u32s()?;
+        let prevent = d.bits()?;
+        let n = d.len(8)?;
+        let mut dashboards = Map::default();
+        for _ in 0..n {
+            let u = d.ix::<UserIx>(slots)?;
+            dashboards.insert(u, Canonical::from_text(d.string()?));
+        }
+        // Role slots are not known yet: direct roles are checked once the catalog is read.
+        let roles_raw = d.u32s()?;
+        let roles_lens = d.u32s()?;
+        let keys = d.u64s()?;
+        let n = d.len(8)?;
+        let mut user_notes = Map::default();
+        for _ in 0..n {
+            let u = d.ix::<UserIx>(slots)?;
+            user_notes.insert(u, d.notes()?);
+        }
+        let user_doc = d.doc(slots)?;
+        if org.len() != slots
+            || primary.len() != slots
+            || homepage.len() != slots
+            || keys.len() != slots
+            || live.words().len() > slots.div_ceil(64)
+        {
+            return Err(corrupt("user columns disagree on how many users there are"));
+        }
+        // Groups.
+        let group_ids: IdTable<GroupIx> = d.ids()?;
+        let group_slots = group_ids.len();
+        let group_doc = d.doc(group_slots)?;
+        let n = d.len(8)?;
+        if n != group_slots {
+            return Err(corrupt("groups disagree with their ids"));
+        }
+        let mut defs: Vec<Arc<Group>> = Vec::with_capacity(n);
+        let mut raw_groups = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut g = decode_group(d, slots, group_slots)?;
+            g.members = if d.bool()? {
+                let first = d.u32()? as usize;
+                let set: Option<&Arc<Group>> = defs.get(first);
+                set.map(|s| Arc::clone(&s.members))
+                    .ok_or_else(|| corrupt("a shared member set points forward"))?
+            } else {
+                Arc::new(d.set(slots)?)
+            };
+            raw_groups.push(());
+            defs.push(Arc::new(g));
+        }
+        // Catalog.
+        let perms: IdTable<PermIx> = d.ids()?;
+        let roles: IdTable<RoleIx> = d.ids()?;
+        let n = d.len(4)?;
+        if n != roles.len() {
+            return Err(corrupt("roles disagree with their ids"));
+        }
+        let mut role_defs = Vec::with_capacity(n);
+        for _ in 0..n {
+            role_defs.push(RoleDef {
+                live: d.bool()?,
+                name: d.localized()?,
+                perms: d.ixs::<PermIx>(perms.len())?,
+                privileged: d.bool()?,
+            });
+        }
+        let role_doc = d.doc(roles.len())?;
+        let products: IdTable<ProductIx> = d.ids()?;
+        let product_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
+        let product_doc = d.doc(products.len())?;
+        let modules_listed = d.bool()?;
+        let modules: IdTable<ModuleIx> = d.ids()?;
+        let module_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
+        let module_required: Vec<Option<PermIx>> = d
+            .u32s()?
+            .into_iter()
+            .map(|p| match p {
+                u32::MAX => Ok(None),
+                p if (p as usize) < perms.len() => Ok(Some(PermIx::new(p))),
+                _ => Err(corrupt("a module's permission is out of range")),
+            })
+            .collect::<R<_>>()?;
+        let module_doc = d.doc(modules.len())?;
+        if product_live.len() != products.len()
+            || module_live.len() != modules.len()
+            || module_required.len() != modules.len()
+        {
+            return Err(corrupt("the catalog disagrees with its ids"));
+        }
+        // References now that every table is known.
+        if roles_raw.iter().any(|&r| r as usize >= roles.len())
+            || primary
+                .iter()
+                .any(|&g| g != u32::MAX && g as usize >= group_slots)
+            || homepage
+                .iter()
+                .any(|&m| m != u32::MAX && m as usize >= modules.len())
+        {
+            return Err(corrupt("a user refers out of range"));
+        }
+        for g in &defs {
+            if g.roles.iter().any(|r| r.index() >= roles.len())
+                || g.products.iter().any(|p| p.index() >= products.len())
+                || g.homepage.is_some_and(|m| m.index() >= modules.len())
+            {
+                return Err(corrupt("a group refers out of range"));
+            }
+        }
+        let direct = Lists::from_flat(
+            roles_raw.into_iter().map(RoleIx::new).collect(),
+            &roles_lens,
+        )
+        .ok_or_else(|| corrupt("direct roles are inconsistent"))?;
+        // Attributes.
+        let n = d.len(8)?;
+        let mut columns = Vec::with_capacity(n);
+        for _ in 0..n {
+            columns.push(Column::decode(&mut DecColumn(d), slots)?);
+        }
+        let attrs = Attributes::from_columns(columns);
+        // Who each product reaches.
+        let grant_users = if d.bool()? {
+            let n = d.len(9)?;
+            if n != products.len() {
+                return Err(corrupt("product grants disagree with the products"));
+            }
+            let mut sets = Vec::with_capacity(n);
+            for _ in 0..n {
+                sets.push(Arc::new(d.set(slots)?));
+            }
+            Some(sets)
+        } else {
+            None
+        };
+        let by_name: Vec<UserIx> = d.ixs(slots)?;
+        // Notes.
+        let mut notes = Notes::default();
+        let n = d.len(8)?;
+        for _ in 0..n {
+            let u = d.ix::<UserIx>(slots)?;
+            notes.users.insert(u, d.notes()?);
+        }
+        let n = d.len(8)?;
+        for _ in 0..n {
+            let g = d.ix::<GroupIx>(group_slots)?;
+            notes.groups.insert(g, d.notes()?);
+        }
+        let n = d.len(8)?;
+        for _ in 0..n {
+            let g = d.ix::<GroupIx>(group_slots)?;
+            notes.graph.push((g, d.note()?));
+        }
+        notes.slug_taken = d.bits()?;
+        let n = d.len(8)?;
+        for _ in 0..n {
+            let g = d.ix::<GroupIx>(group_slots)?;
+            notes.slugs.insert(g, d.note()?);
+        }
+        let mut tenant = Tenant {
+            meta: Arc::new(meta),
+            users: Users {
+                ids: Arc::new(ids),
+                live: Arc::new(live),
+                names: Arc::new(names),
+                org: Arc::new(org),
+                primary: Arc::new(primary),
+                homepage: Arc::new(homepage),
+                prevent: Arc::new(prevent),
+                dashboards: Arc::new(dashboards),
+                roles: Arc::new(direct),
+                keys: Arc::new(keys),
+                notes: Arc::new(user_notes),
+                doc: Arc::new(user_doc),
+            },
+            groups: Groups {
+                ids: Arc::new(group_ids),
+                defs,
+                doc: Arc::new(group_doc),
+            },
+            catalog: Arc::new(Catalog {
+                roles,
+                role_defs,
+                role_doc,
+                products,
+                product_live,
+                product_doc,
+                modules_listed,
+                modules,
+                module_live,
+                module_required,
+                module_doc,
+                perms,
+            }),
+            attrs,
+            graph: Arc::default(),
+            grants: Grants {
+                groups: Arc::default(),
+                users: grant_users,
+            },
+            index: MemberIndex::default(),
+            by_name: Arc::new(by_name),
+            name_rank: Arc::default(),
+            notes: Arc::new(notes),
+        };
+        let _ = raw_groups;
+        tenant.rebuild_graph();
+        tenant.rebuild_member_index();
+        tenant.rebuild_product_groups();
+        tenant.rebuild_name_rank();
+        Ok(tenant)
+    }
+}
+
+fn encode_group(e: &mut Enc, g: &Group) {
+    e.bool(g.live);
+    e.localized(&g.name);
+    e.opt_str(g.slug.as_deref());
+    e.opt_str(g.description.as_deref());
+    e.opt_str(g.avatar.as_deref());
+    e.bool(g.active);
+    e.bool(g.visible);
+    e.u32(g.homepage.map_or(u32::MAX, |m| m.get()));
+    e.canonical(g.dashboard.as_ref());
+    e.canonical(g.draft.as_ref());
+    let users: Vec<u32> = g.entries.iter().map(|x| x.user.get()).collect();
+    let stamps: Vec<u32> = g.entries.iter().map(|x| x.stamps).collect();
+    e.u32s(&users);
+    e.u32s(&stamps);
+    e.usize(g.stamps.len());
+    for [a, s, x] in &g.stamps {
+        e.stamp(a.as_ref());
+        e.stamp(s.as_ref());
+        e.stamp(x.as_ref());
+    }
+    e.ixs(&g.include);
+    match &g.rule {
+        Some(rule) => {
+            e.u8(1);
+            e.str(&rule.to_json().to_string());
+        }
+        None => e.u8(0),
+    }
+    e.bool(g.rule_invalid);
+    e.ixs(&g.roles);
+    e.ixs(&g.products);
+    e.opt_str(g.created_at.as_deref());
+    e.opt_str(g.created_by.as_deref());
+    let k = g.keys.bits();
+    e.u64(k as u64);
+    e.u64((k >> 64) as u64);
+    e.notes(&g.notes);
+    e.set(&g.manual);
+    let added: Vec<u32> = g.added.iter().flat_map(|&(u, s)| [u, s]).collect();
+    e.u32s(&added);
+    e.usize(g.dynamic_count);
+}
+
+fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Group, Error> {
+    let live = d.bool()?;
+    let name = d.localized()?;
+    let slug = d.opt_string()?;
+    let description = d.opt_string()?;
+    let avatar = d.opt_string()?;
+    let active = d.bool()?;
+    let visible = d.bool()?;
+    // Module slots are checked once the catalog is read.
+    let homepage = match d.u32()? {
+        u32::MAX => None,
+        m => Some(ModuleIx::new(m)),
+    };
+    let dashboard = d.canonical()?;
+    let draft = d.canonical()?;
+    let users: Vec<UserIx> = d.ixs(slots)?;
+    let stamp_of = d.u32s()?;
+    let n = d.len(3)?;
+    let mut stamps = Vec::with_capacity(n);
+    for _ in 0..n {
+        stamps.push([d.stamp()?, d.stamp()?, d.stamp()?]);
+    }
+    if stamp_of.len() != users.len()
+        || stamp_of
+            .iter()
+            .any(|&s| s != u32::MAX && s as usize >= stamps.len())
+    {
+        return Err(corrupt("member entries are inconsistent"));
+    }
+    let entries = users
+        .into_iter()
+        .zip(stamp_of)
+        .map(|(user, stamps)| Entry { user, stamps })
+        .collect();
+    let include = d.ixs::<GroupIx>(group_slots)?;
+    let rule = if d.bool()? {
+        let text = d.string()?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|_| corrupt("a rule is not JSON"))?;
+        let rule = Rule::from_json(&value, "$").map_err(|_| corrupt("a rule is invalid"))?;
+        Some(Arc::new(rule))
+    } else {
+        None
+    };
+    let rule_invalid = d.bool()?;
+    // Role and product slots are checked once the catalog is read.
+    let roles = d.ixs::<RoleIx>(usize::MAX)?;
+    let products = d.ixs::<ProductIx>(usize::MAX)?;
+    let created_at = d.opt_string()?;
+    let created_by = d.opt_string()?;
+    let low = d.u64()?;
+    let high = d.u64()?;
+    let keys = KeyOrder::from_bits(u128::from(low) | (u128::from(high) << 64));
+    let notes = d.notes()?;
+    let manual = d.set(slots)?;
+    let flat = d.u32s()?;
+    if flat.len() % 2 != 0 {
+        return Err(corrupt("added times are inconsistent"));
+    }
+    let added: Vec<(u32, u32)> = flat
+        .chunks_exact(2)
+        .filter_map(|c| match c {
+            [u, s] => Some((*u, *s)),
+            _ => None,
+        })
+        .collect();
+    if added
+        .iter()
+        .any(|&(u, s)| u as usize >= slots || s as usize >= stamps.len())
+    {
+        return Err(corrupt("added times are out of range"));
+    }
+    let dynamic_count = d.usize()?;
+    let created = created_at.as_deref().and_then(crate::time::parse_rfc3339);
+    Ok(Group {
+        live,
+        name,
+        slug,
+        description,
+        avatar,
+        active,
+        visible,
+        homepage,
+        dashboard,
+        draft,
+        entries,
+        stamps,
+        include,
+        rule,
+        rule_invalid,
+        roles,
+        products,
+        created_at,
+        created,
+        created_by,
+        keys,
+        notes,
+        manual,
+        added,
+        members: Arc::default(),
+        dynamic_count,
+    })
+}
+
+/// The encoder, as the attribute module sees it.
+pub(crate) struct EncColumn<'e>(&'e mut Enc);
+
+/// The decoder, as the attribute module sees it.
+pub(crate) struct DecColumn<'d, 'a>(&'d mut Dec<'a>);
+
+impl EncColumn<'_> {
+    /// A string.
+    pub fn str(&mut self, v: &str) {
+        self.0.str(v);
+    }
+
+    /// A byte.
+    pub fn u8(&mut self, v: u8) {
+        self.0.u8(v);
+    }
+
+    /// A count.
+    pub fn usize(&mut self, v: usize) {
+        self.0.usize(v);
+    }
+
+    /// Numbers.
+    pub fn u32s(&mut self, v: &[u32]) {
+        self.0.u32s(v);
+    }
+
+    /// A set of users.
+    pub fn set(&mut self, s: &UserSet) {
+        self.0.set(s);
+    }
+
+    /// A value.
+    pub fn value(&mut self, v: &AttrValue) {
+        match v {
+            AttrValue::Text { text, .. } => {
+                self.0.u8(0);
+                self.0.str(text);
+            }
+            AttrValue::Other { json, .. } => {
+                self.0.u8(1);
+                self.0.str(json.as_str());
+            }
+        }
+    }
+}
+
+impl DecColumn<'_, '_> {
+    /// A string.
+    pub fn string(&mut self) -> Result<String, Error> {
+        self.0.string()
+    }
+
+    /// A byte.
+    pub fn u8(&mut self) -> Result<u8, Error> {
+        self.0.u8()
+    }
+
+    /// A count of items of at least `unit` bytes.
+    pub fn len(&mut self, unit: usize) -> Result<usize, Error> {
+        self.0.len(unit)
+    }
+
+    /// Numbers.
+    pub fn u32s(&mut self) -> Result<Vec<u32>, Error> {
+        self.0.u32s()
+    }
+
+    /// A set of users among `slots`.
+    pub fn set(&mut self, slots: usize) -> Result<UserSet, Error> {
+        self.0.set(slots)
+    }
+
+    /// A value.
+    pub fn value(&mut self) -> Result<AttrValue, Error> {
+        match self.0.u8()? {
+            0 => Ok(AttrValue::text(&self.0.string()?)),
+            1 => {
+                let text = self.0.string()?;
+                let value: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|_| corrupt("an attribute value is not JSON"))?;
+                Ok(AttrValue::new(&value))
+            }
+            _ => Err(corrupt("an attribute value has an unknown form")),
+        }
+    }
+}
+
+/// The corrupt-bytes error, for the attribute module.
+pub(crate) fn corrupt_column(what: &str) -> Error {
+    corrupt(what)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::snapshot::read_snapshot;
+
+    fn tenant() -> Tenant {
+        let snap = read_snapshot(
+            r#"{"revision":"r1","asOf":"2025-01-01T00:00:00Z",
+                "users":[{"id":"u1","name":"Ana","attributes":{"city":"Paris","tags":[1,"x"]},"roles":["r1","r9"]},
+                         {"id":"u2","orgRole":"admin","attributes":{"city":"Lyon"},"dashboard":{"a":1}}],
+                "groups":[{"id":"g1","name":{"en":"One","fr":"Un"},"members":["u1",{"user":"u2","startsAt":"2024-01-01T00:00:00Z"}],
+                           "includeGroups":["g2"],"roles":["r1"],"products":["p1"],"slug":"one"},
+                          {"id":"g2","name":"Two","includeGroups":["g1"],"rule":"city = paris"},
+                          {"id":"g3","name":"Three","rule":"MEMBER OF g3","slug":"one"}],
+                "roles":[{"id":"r1","name":"R","permissions":["a","b"]}],
+                "products":[{"id":"p1"}],"modules":[{"id":"m1","requiredPermission":"a"}]}"#,
+        )
+        .unwrap();
+        Tenant::compile(snap)
+    }
+
+    #[test]
+    fn round_trips_byte_for_byte() {
+        let t = tenant();
+        let bytes = t.to_compiled(true);
+        let (back, strict) = Tenant::from_compiled(&bytes).unwrap();
+        assert!(strict);
+        assert_eq!(back.to_compiled(true), bytes);
+        assert_eq!(back.diagnostics(), t.diagnostics());
+        assert!(Arc::ptr_eq(
+            &back.def(back.group("g1").unwrap()).members,
+            &back.def(back.group("g2").unwrap()).members
+        ));
+    }
+
+    #[test]
+    fn refuses_foreign_truncated_and_corrupt_bytes() {
+        let bytes = tenant().to_compiled(false);
+        for bad in [&b"{}"[..], &bytes[..10], &bytes[..bytes.len() - 1]] {
+            let err = Tenant::from_compiled(bad).err().unwrap();
+            assert_eq!(err.code(), ErrorCode::InvalidSnapshot);
+        }
+        let mut version = bytes.clone();
+        version[4] = 9;
+        let err = Tenant::from_compiled(&version).err().unwrap();
+        assert!(err.message().contains("format version 9"), "{err}");
+        for at in (HEADER..bytes.len()).step_by(7) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5A;
+            assert!(Tenant::from_compiled(&flipped).is_err(), "flip at {at}");
+        }
+    }
+}
