@@ -1,0 +1,426 @@
+// End to end: the console built, served on 127.0.0.1 by serve.mjs, and driven in headless
+// Chromium (Debian's /usr/bin/chromium through playwright-core; CHROMIUM=path overrides it).
+// Each view is saved as a screenshot under target/console-screenshots/.
+//
+//   node --test console/test/            (after `make wasm-js`; the test builds the console)
+//
+// `suggest`, `impact` and `apply` are new in the contract. The tests that need them ask the
+// engine first: while it answers `unknown-op`, they are reported as skipped (with the reason)
+// and the console's polite fallback is checked instead. GROUPGATE_REQUIRE_OPS=suggest,impact,apply
+// turns such a skip into a failure, for when the core has them.
+// GROUPGATE_CONSOLE_TENANT=path.json also loads that (large) tenant and checks that the page
+// keeps drawing frames while the worker compiles it.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+import { serve } from "../serve.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const consoleDir = resolve(here, "..");
+const root = resolve(consoleDir, "..");
+const shots = join(root, "target/console-screenshots");
+const required = new Set((process.env.GROUPGATE_REQUIRE_OPS ?? "").split(",").filter(Boolean));
+
+/** Which of the new ops the engine in pkg/ answers (not `unknown-op`). */
+function engineSupport() {
+  const { Engine } = createRequire(import.meta.url)(join(root, "pkg/node/groupgate.js"));
+  const engine = new Engine({ users: [{ id: "u1" }], groups: [{ id: "g1", name: "G" }] });
+  const knows = (request) => engine.query(request).error?.code !== "unknown-op";
+  const support = {
+    suggest: knows({ op: "suggest", text: "" }),
+    impact: knows({ op: "impact", changes: [] }),
+    apply: knows({ op: "apply", changes: [] }),
+  };
+  engine.free();
+  return support;
+}
+
+/** Skips test `t` when the engine lacks `op`, unless the op is required. */
+function needs(t, op) {
+  if (support[op]) return false;
+  if (required.has(op)) assert.fail(`the engine answers \`${op}\` with unknown-op, and GROUPGATE_REQUIRE_OPS requires it`);
+  t.skip(`the engine answers \`${op}\` with unknown-op`);
+  return true;
+}
+
+const support = engineSupport();
+let server;
+let context;
+let page;
+let base;
+const pageErrors = [];
+
+async function shot(name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function go(hash) {
+  await page.evaluate((h) => (location.hash = h), hash);
+}
+
+before(async () => {
+  execFileSync(process.execPath, [join(consoleDir, "build.mjs")], { stdio: "inherit" });
+  mkdirSync(shots, { recursive: true });
+  server = await serve({ port: 0 });
+  base = `http://127.0.0.1:${server.address().port}/`;
+  const profile = mkdtempSync(join(tmpdir(), "groupgate-console-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  context.on("close", () => rmSync(profile, { recursive: true, force: true }));
+  page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  await page.goto(`${base}#/groups`);
+  await page.locator('[data-testid="group-table"] tbody tr').first().waitFor({ timeout: 30_000 });
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+});
+
+describe("groups", () => {
+  it("loads the sample tenant in a worker and lists its groups, 8 per page", async () => {
+    const rows = page.locator('[data-testid="group-table"] tbody tr');
+    assert.equal(await rows.count(), 8);
+    assert.match(await page.getByTestId("pager-range").first().textContent(), /1–8 of 30 groups/);
+    assert.match(await page.getByTestId("tenant-card").textContent(), /300 users/);
+    // The first group by name, with its member count and role names.
+    const first = rows.first();
+    assert.equal(await first.getAttribute("data-group"), "g-all-employees");
+    assert.equal((await first.getByTestId("member-count").textContent()).trim(), "275");
+    assert.match(await first.textContent(), /Employee/);
+    await shot("groups");
+  });
+
+  it("searches names in every locale without accents", async () => {
+    await page.getByTestId("group-search").fill("equipe");
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid="group-table"] tbody tr');
+      return rows.length === 1 && rows[0].dataset.group === "g-design";
+    });
+    await page.getByTestId("group-search").fill("");
+  });
+
+  it("sorts by member count, largest first, and filters by status", async () => {
+    await page.getByTestId("group-sort").selectOption("members");
+    await page.getByTestId("group-order").click();
+    await page.waitForFunction(() => {
+      const counts = [...document.querySelectorAll('[data-testid="member-count"]')].map((cell) => Number(cell.textContent.replace(/,/g, "")));
+      return counts.length === 8 && counts.every((n, i) => i === 0 || counts[i - 1] >= n) && counts[0] === 275;
+    });
+    await page.getByTestId("group-status").locator('[data-value="inactive"]').click();
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid="group-table"] tbody tr');
+      return rows.length === 1 && rows[0].dataset.group === "g-legacy-vpn";
+    });
+    // Back to the defaults for the next tests.
+    await page.getByTestId("group-status").locator('[data-value="all"]').click();
+    await page.getByTestId("group-sort").selectOption("name");
+    await page.getByTestId("group-order").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="group-table"] tbody tr')?.dataset.group === "g-all-employees");
+  });
+
+  it("moves through the list with the keyboard", async () => {
+    await page.getByTestId("group-search").focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("group-detail").waitFor();
+    assert.match(page.url(), /#\/groups\/g-people-managers$/);
+    await go("#/groups");
+    await page.getByTestId("groups-view").waitFor();
+  });
+});
+
+describe("group page", () => {
+  before(async () => {
+    await go("#/groups/g-paris-managers");
+    await page.getByTestId("group-detail").waitFor();
+    await page.locator('[data-testid="member-table"] tbody tr').first().waitFor();
+  });
+
+  it("shows the rule, the roles and products, and all members with their types", async () => {
+    assert.match(await page.getByTestId("group-rule").textContent(), /MEMBER OF "g-paris-all"/);
+    assert.match(await page.getByTestId("group-products").textContent(), /Tableau/);
+    const all = await page.getByTestId("member-type").locator('[data-value="all"] .count').textContent();
+    assert.ok(Number(all) > 2, `members: ${all}`);
+    await shot("group");
+  });
+
+  it("filters members by type", async () => {
+    await page.getByTestId("member-type").locator('[data-value="manual"]').click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="member-table"] tbody tr')];
+      return rows.length === 2 && rows.every((row) => row.querySelector('[data-testid="member-types"]').textContent.includes("Manual"));
+    });
+    await page.getByTestId("member-type").locator('[data-value="dynamic"]').click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="member-table"] tbody tr')];
+      return rows.length > 2 && rows.every((row) => row.querySelector('[data-testid="member-types"]').textContent.includes("Dynamic"));
+    });
+    await shot("group-members-dynamic");
+  });
+
+  it("lists members that come from included groups with their `via`", async () => {
+    await go("#/groups/g-eng-all");
+    await page.getByTestId("group-detail").waitFor();
+    await page.getByTestId("member-type").locator('[data-value="group"]').click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="member-table"] tbody tr')];
+      return rows.length === 10 && rows.every((row) => row.textContent.includes("From group") && row.querySelector("td:nth-child(3) a"));
+    });
+  });
+
+  it("shows the published dashboard and the draft being edited", async () => {
+    await go("#/groups/g-support");
+    await page.getByTestId("group-detail").waitFor();
+    const draft = await page.getByTestId("dashboard-draft").textContent();
+    assert.match(draft, /ai-suggestions/);
+    await page.getByRole("radio", { name: "Published" }).click();
+    const published = await page.getByTestId("dashboard-published").textContent();
+    assert.doesNotMatch(published, /ai-suggestions/);
+    assert.match(await page.getByTestId("group-module").textContent(), /Support Console/);
+  });
+});
+
+describe("rule editor", () => {
+  before(async () => {
+    await go("#/rules");
+    await page.getByTestId("rules-view").waitFor();
+  });
+
+  it("counts the matches as the rule is typed", async () => {
+    const input = page.getByTestId("rule-input");
+    await input.click();
+    await input.pressSequentially("location = Paris AND job LIKE Manager", { delay: 5 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="rule-count"] .big-number')?.textContent === "11");
+    assert.equal(await page.locator('[data-testid="rule-matches"] .match').count(), 11);
+    assert.match(await page.getByTestId("rule-status").textContent(), /Valid rule/);
+  });
+
+  it("explains, condition by condition, why a user matches or not", async () => {
+    await page.locator('[data-testid="rule-matches"] .match').first().click();
+    const result = page.getByTestId("why-result");
+    await result.locator(".trace-condition").nth(1).waitFor();
+    const text = await result.textContent();
+    assert.match(text, /matches/);
+    assert.match(text, /location = Paris/);
+    assert.match(text, /location is "Paris"/);
+    await shot("rules");
+  });
+
+  it("underlines a syntax error where it is, with what was expected", async () => {
+    const input = page.getByTestId("rule-input");
+    await input.fill("location = Paris AND");
+    await page.waitForFunction(() => /Line 1, column 21/.test(document.querySelector('[data-testid="rule-status"]')?.textContent ?? ""));
+    const status = await page.getByTestId("rule-status").textContent();
+    assert.match(status, /expected .*field/);
+    assert.equal(await page.getByTestId("rule-error-mark").count(), 1);
+    await input.fill("location = Paris AND AND status = Active");
+    await page.waitForFunction(() => document.querySelector('[data-testid="rule-error-mark"]')?.textContent === "AND");
+    await shot("rules-error");
+  });
+
+  it("suggests fields, operators and values at the cursor", async (t) => {
+    if (needs(t, "suggest")) return;
+    const input = page.getByTestId("rule-input");
+    await input.fill("");
+    await input.pressSequentially("loc", { delay: 10 });
+    const suggestions = page.getByTestId("suggestions");
+    await suggestions.waitFor();
+    assert.match(await suggestions.locator("li").first().textContent(), /location/);
+    await page.keyboard.press("Tab");
+    await page.waitForFunction(() => document.querySelector('[data-testid="rule-input"]').value === "location ");
+    await page.keyboard.press("Control+Space");
+    await suggestions.waitFor();
+    assert.ok(await suggestions.locator('[data-kind="operator"]').count());
+    await shot("rules-suggest");
+  });
+
+  it("says politely when suggestions are not available", async (t) => {
+    if (support.suggest) {
+      t.skip("the engine has `suggest`");
+      return;
+    }
+    await page.getByTestId("rule-input").fill("dep");
+    await page.getByTestId("unsupported-suggest").waitFor();
+  });
+});
+
+describe("user page", () => {
+  it("shows groups with types and via, roles with sources, products with reasons, homepage", async () => {
+    await go("#/users");
+    await page.getByTestId("user-search").fill("priya");
+    await page.locator('[data-testid="user-list"] [data-user="u-priya"]').click();
+    await page.getByTestId("user-detail").waitFor();
+    const groups = await page.getByTestId("user-groups").textContent();
+    assert.match(groups, /Customer Support/);
+    const roles = await page.getByTestId("user-roles").textContent();
+    assert.match(roles, /from/);
+    assert.ok((await page.getByTestId("user-products").locator("tr").count()) > 0);
+    assert.match(await page.getByTestId("user-homepage").first().textContent(), /Support Console/);
+    await shot("user");
+  });
+});
+
+describe("lint", () => {
+  it("lists the findings, each linking to its group", async () => {
+    await go("#/lint");
+    const findings = page.locator('[data-testid="lint-findings"] li');
+    await findings.first().waitFor();
+    assert.ok((await findings.count()) > 5);
+    await shot("lint");
+    const tiny = page.locator('[data-code="tiny-group"]');
+    await tiny.click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="lint-findings"] li').length === 4);
+    const link = page.locator('[data-testid="lint-findings"] a[data-group]').first();
+    const group = await link.getAttribute("data-group");
+    await link.click();
+    await page.getByTestId("group-detail").waitFor();
+    assert.ok(page.url().endsWith(`#/groups/${group}`));
+  });
+});
+
+describe("pending changes", () => {
+  it("stages several changes from a group's page", async () => {
+    await go("#/groups/g-contractors");
+    await page.getByTestId("group-detail").waitFor();
+    await page.getByTestId("add-member").click();
+    await page.getByTestId("add-member-picker").fill("u-0021");
+    await page.locator(".menu li").first().click();
+    await page.getByTestId("toggle-active").click();
+    await go("#/groups/g-legacy-vpn");
+    await page.getByTestId("group-detail").waitFor();
+    await page.getByTestId("toggle-active").click();
+    await go("#/changes");
+    await page.getByTestId("changes-view").waitFor();
+    assert.equal(await page.locator('[data-testid="staged-list"] li').count(), 3);
+    assert.match(await page.getByTestId("nav-changes").textContent(), /3/);
+  });
+
+  it("shows the impact: who joins or leaves, what each user gains or loses, counts per group", async (t) => {
+    if (needs(t, "impact")) return;
+    const impact = page.getByTestId("impact");
+    await impact.waitFor();
+    assert.ok(Number(await page.getByTestId("impact-users").textContent()) > 0);
+    const groups = await page.getByTestId("impact-groups").textContent();
+    assert.match(groups, /Legacy VPN|Contractors/);
+    assert.ok((await page.locator('[data-testid="impact-user-table"] tbody tr').count()) > 0);
+    await shot("changes");
+  });
+
+  it("applies the changes and every view follows", async (t) => {
+    if (needs(t, "apply")) return;
+    await page.getByTestId("apply").click();
+    await page.getByTestId("applied").waitFor();
+    assert.equal(await page.locator('[data-testid="staged-list"] li').count(), 0);
+    await go("#/groups");
+    await page.getByTestId("group-status").locator('[data-value="inactive"]').click();
+    await page.waitForFunction(() => {
+      const groups = [...document.querySelectorAll('[data-testid="group-table"] tbody tr')].map((row) => row.dataset.group);
+      return groups.includes("g-contractors") && !groups.includes("g-legacy-vpn");
+    });
+    await page.getByTestId("group-status").locator('[data-value="all"]').click();
+    await go("#/groups/g-contractors");
+    await page.getByTestId("member-type").locator('[data-value="manual"]').click();
+    await page.locator('[data-testid="member-table"] tr[data-user="u-0021"]').waitFor();
+    await shot("changes-applied");
+  });
+
+  it("without impact and apply, says so politely and keeps the staged changes", async (t) => {
+    if (support.impact && support.apply) {
+      t.skip("the engine has `impact` and `apply`");
+      return;
+    }
+    await go("#/changes");
+    await page.getByTestId("changes-view").waitFor();
+    if (!support.impact) await page.getByTestId("unsupported-impact").waitFor();
+    if (!support.apply) {
+      await page.getByTestId("apply").click().catch(() => {});
+      await page.getByTestId("unsupported-apply").waitFor();
+    }
+    assert.equal(await page.locator('[data-testid="staged-list"] li').count(), 3);
+    await shot("changes");
+  });
+});
+
+describe("loading", () => {
+  it("reports a snapshot that cannot be loaded, and keeps the tenant it had", async () => {
+    await page.getByTestId("open-load").click();
+    await page.getByRole("tab", { name: "Paste JSON" }).click();
+    await page.getByTestId("load-paste").fill('{ "users": [ { "name": "no id" } ] }');
+    await page.getByRole("button", { name: "Load pasted JSON" }).click();
+    const error = page.getByTestId("load-error");
+    await error.waitFor();
+    assert.match(await error.textContent(), /invalid-snapshot/);
+    assert.match(await error.textContent(), /\$\.users\[0\]/);
+    await shot("load-error");
+    await page.keyboard.press("Escape");
+    assert.match(await page.getByTestId("tenant-card").textContent(), /300 users/);
+  });
+
+  it("loads a large tenant in the background while the page keeps drawing", async (t) => {
+    const file = process.env.GROUPGATE_CONSOLE_TENANT;
+    if (!file) {
+      t.skip("GROUPGATE_CONSOLE_TENANT names no tenant file");
+      return;
+    }
+    await go("#/groups");
+    // Frames are counted while the worker reads and compiles the tenant.
+    await page.evaluate(() => {
+      window.frameGaps = [];
+      let last = performance.now();
+      const tick = (now) => {
+        window.frameGaps.push(now - last);
+        last = now;
+        if (!window.stopFrames) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.getByTestId("open-load").click();
+    await page.getByRole("tab", { name: "File" }).click();
+    await page.getByTestId("load-file").setInputFiles(file);
+    await page.getByTestId("load-progress").waitFor({ timeout: 10_000 });
+    await shot("load-progress");
+    await page.waitForFunction(() => /100,000 users/.test(document.querySelector('[data-testid="tenant-card"]')?.textContent ?? ""), null, { timeout: 120_000 });
+    const gaps = await page.evaluate(() => {
+      window.stopFrames = true;
+      return window.frameGaps;
+    });
+    const worst = Math.max(...gaps.slice(1));
+    assert.ok(worst < 500, `the longest frame gap while loading was ${Math.round(worst)} ms`);
+    await page.locator('[data-testid="group-table"] tbody tr').first().waitFor();
+    await shot("groups-large");
+  });
+});
+
+describe("the page", () => {
+  it("threw no error", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
