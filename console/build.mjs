@@ -2,18 +2,23 @@
 // (worker.js, with the WebAssembly module inlined through "groupgate/inline"), index.html and
 // the bundled sample tenant (tenant.json).
 //
-//   node build.mjs            a minified build
-//   node build.mjs --watch    rebuilds on every change
+//   node build.mjs                  a minified build
+//   node build.mjs --watch          rebuilds on every change
+//   node build.mjs --ops-double --outdir=DIR
+//                                   the test build: a stand-in answers `impact` and `apply`
+//                                   (src/ops-double.js) where the engine does not have them
 
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "dist");
+const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dist = resolve(option("outdir") ?? join(here, "dist"));
 const watch = process.argv.includes("--watch");
+const opsDouble = process.argv.includes("--ops-double");
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -31,6 +36,7 @@ const options = {
   jsx: "automatic",
   jsxImportSource: "preact",
   legalComments: "none",
+  define: { OPS_DOUBLE: String(opsDouble) },
   logLevel: "warning",
 };
 
@@ -44,5 +50,6 @@ if (watch) {
   const sizes = Object.entries(result.metafile.outputs)
     .filter(([file]) => !file.endsWith(".map"))
     .map(([file, output]) => `${file.split("/").pop()} ${(output.bytes / 1024).toFixed(0)} kB`);
-  console.log(`console: built in ${Date.now() - started} ms (${sizes.join(", ")})`);
+  const what = opsDouble ? " with the impact/apply stand-in" : "";
+  console.log(`console: built${what} in ${Date.now() - started} ms (${sizes.join(", ")})`);
 }

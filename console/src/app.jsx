@@ -48,13 +48,16 @@ export function App() {
   const [support, setSupport] = useState({});
   const [toasts, setToasts] = useState([]);
   const [dialog, setDialog] = useState(null);
-  const [lintCount, setLintCount] = useState(null);
+  // The lint answer of the current epoch, asked once and shared by the sidebar and the Lint view.
+  const lintCache = useRef({ epoch: -1, promise: null });
+  const [lintSeen, setLintSeen] = useState({ epoch: -1, count: null });
   const [dragging, setDragging] = useState(false);
 
-  const toast = useCallback((text, tone = "neutral", action = null) => {
+  /** A short message; one with the same `key` as a visible one replaces it. */
+  const toast = useCallback((text, tone = "neutral", action = null, key = null) => {
     const id = Math.random();
-    setToasts((list) => [...list.slice(-2), { id, text, tone, action }]);
-    setTimeout(() => setToasts((list) => list.filter((item) => item.id !== id)), 5000);
+    setToasts((list) => [...list.filter((item) => key === null || item.key !== key).slice(-2), { id, text, tone, action, key }]);
+    setTimeout(() => setToasts((list) => list.filter((item) => item.id !== id)), 4000);
   }, []);
 
   const load = useCallback(
@@ -86,11 +89,21 @@ export function App() {
     load(SAMPLE);
   }, [load]);
 
-  // The lint count in the sidebar follows every load and apply.
+  const lintAnswer = useCallback(() => {
+    if (lintCache.current.epoch !== epoch) {
+      const promise = client.query({ op: "lint" });
+      lintCache.current = { epoch, promise };
+      promise.then((answer) => setLintSeen({ epoch, count: answer.findings?.length ?? null }));
+    }
+    return lintCache.current.promise;
+  }, [client, epoch]);
+
+  // The sidebar's lint count follows every load and apply. Lint looks at every group, so on a
+  // big tenant it waits until the Lint view is opened, leaving the worker free for the views.
   useEffect(() => {
-    if (tenant.status !== "ready") return;
-    client.query({ op: "lint" }).then((answer) => setLintCount(answer.findings?.length ?? null));
+    if (tenant.status === "ready" && tenant.summary && tenant.summary.counts.groups <= 2000) lintAnswer();
   }, [epoch, tenant.status]);
+  const lintCount = lintSeen.epoch === epoch ? lintSeen.count : null;
 
   const markUnsupported = useCallback((op) => {
     setSupport((s) => (s[op] === false ? s : { ...s, [op]: false }));
@@ -104,7 +117,8 @@ export function App() {
           toast("That change is already staged");
           return list;
         }
-        toast(`Staged: ${label}`, "neutral", { label: "Review", href: "#/changes" });
+        const count = list.length + 1;
+        toast(count > 1 ? `Staged: ${label} (${count} changes waiting)` : `Staged: ${label}`, "neutral", { label: "Review", href: "#/changes" }, "staged");
         return [...list, { key, change, label }];
       });
     },
@@ -134,6 +148,7 @@ export function App() {
     markUnsupported,
     toast,
     afterApply,
+    lintAnswer,
     openLoad: () => setDialog("load"),
   };
 

@@ -3,6 +3,8 @@
 import { createContext } from "preact";
 import { useContext, useEffect, useId, useRef, useState } from "preact/hooks";
 
+import { fold } from "./text.js";
+
 /** What every view reads: the engine client, the tenant, staged changes, navigation. */
 export const Console = createContext(null);
 
@@ -373,11 +375,13 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const search = useDebounced(text, 80);
-  const { data } = useAsync(
+  const { data, loading } = useAsync(
     () => (open ? client.call("searchUsers", { search, pageSize: 8 }) : null),
     [search, open],
   );
   const users = data?.users ?? [];
+  // Enter picks from the list of what is typed, never from the one before it.
+  const settled = search === text && !loading;
   const listId = useId();
   const pick = (user) => {
     onPick(user);
@@ -413,9 +417,9 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
             } else if (event.key === "ArrowUp") {
               event.preventDefault();
               setActive((i) => Math.max(0, i - 1));
-            } else if (event.key === "Enter" && users[active]) {
+            } else if (event.key === "Enter") {
               event.preventDefault();
-              pick(users[active]);
+              if (settled && users[active]) pick(users[active]);
             } else if (event.key === "Escape") {
               setOpen(false);
             }
@@ -423,7 +427,7 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
         />
       </label>
       {open && users.length > 0 ? (
-        <ul class="menu" id={listId} role="listbox">
+        <ul class={`menu ${settled ? "" : "is-loading"}`} id={listId} role="listbox" data-settled={settled}>
           {users.map((user, i) => (
             <li
               role="option"
@@ -437,7 +441,91 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
             >
               <Avatar id={user.user} name={user.name} size={22} />
               <span class="menu-main">{user.name ?? user.user}</span>
-              <span class="menu-detail">{user.jobTitle ?? user.user}</span>
+              <span class="menu-detail">
+                {user.jobTitle ? `${user.jobTitle} · ` : ""}
+                {user.user}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item picker: a typeahead over a list held by the page (groups, roles, products), searched
+// with the engine's folding.
+
+export function ItemPicker({ items, onPick, placeholder, testid, compact, autoFocus, icon = "search" }) {
+  const [text, setText] = useState("");
+  const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(0);
+  const listId = useId();
+  const needle = fold(text.trim());
+  const shown = [];
+  for (const item of items) {
+    if (!needle || fold(`${item.name} ${item.id}`).includes(needle)) shown.push(item);
+    if (shown.length === 8) break;
+  }
+  const pick = (item) => {
+    onPick(item);
+    setText("");
+    setOpen(false);
+  };
+  return (
+    <div class={`picker ${compact ? "picker-compact" : ""}`}>
+      <label class="search">
+        <Icon name={icon} />
+        <span class="sr-only">{placeholder}</span>
+        <input
+          type="text"
+          value={text}
+          placeholder={placeholder}
+          autoFocus={autoFocus}
+          role="combobox"
+          aria-expanded={open && shown.length > 0}
+          aria-controls={listId}
+          aria-autocomplete="list"
+          data-testid={testid}
+          onFocus={() => setOpen(true)}
+          onBlur={() => setTimeout(() => setOpen(false), 120)}
+          onInput={(event) => {
+            setText(event.currentTarget.value);
+            setActive(0);
+            setOpen(true);
+          }}
+          onKeyDown={(event) => {
+            if (event.key === "ArrowDown") {
+              event.preventDefault();
+              setActive((i) => Math.min(shown.length - 1, i + 1));
+            } else if (event.key === "ArrowUp") {
+              event.preventDefault();
+              setActive((i) => Math.max(0, i - 1));
+            } else if (event.key === "Enter" && shown[active]) {
+              event.preventDefault();
+              pick(shown[active]);
+            } else if (event.key === "Escape") {
+              setOpen(false);
+            }
+          }}
+        />
+      </label>
+      {open && shown.length > 0 ? (
+        <ul class="menu" id={listId} role="listbox">
+          {shown.map((item, i) => (
+            <li
+              role="option"
+              aria-selected={i === active}
+              class={i === active ? "active" : ""}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                pick(item);
+              }}
+              onMouseEnter={() => setActive(i)}
+            >
+              <span class="menu-main">{item.name}</span>
+              <span class="menu-detail">{item.id}</span>
             </li>
           ))}
         </ul>

@@ -11,6 +11,7 @@
 import { Engine, parseRule, version } from "groupgate/inline";
 
 import { applyToSnapshot } from "./changes.js";
+import { answerWithDouble } from "./ops-double.js";
 import { fold, readField } from "./text.js";
 
 /** @type {Engine | null} */
@@ -176,7 +177,17 @@ function loaded() {
 
 /** Any request; failures come back as `{ error }` answers, never thrown. */
 function ask(request) {
-  return loaded().query(request);
+  const current = loaded();
+  // OPS_DOUBLE is true only in the test build (build.mjs --ops-double); see ops-double.js.
+  if (OPS_DOUBLE && (request.op === "impact" || request.op === "apply")) {
+    const { answer, engine: next } = answerWithDouble(current, tenant.snapshot, request);
+    if (next) {
+      current.free();
+      engine = next;
+    }
+    return answer;
+  }
+  return current.query(request);
 }
 
 /** A localized name in the default locale (or the first one given). */

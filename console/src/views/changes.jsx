@@ -239,11 +239,15 @@ function ImpactCard({ pending, impact, support }) {
           <span class="stat-label">users affected</span>
         </div>
         <div class="stat">
-          <span class="stat-number good">+{formatNumber(joined)}</span>
+          <span class="stat-number">
+            <Delta value={joined} />
+          </span>
           <span class="stat-label">memberships gained</span>
         </div>
         <div class="stat">
-          <span class="stat-number bad">−{formatNumber(left)}</span>
+          <span class="stat-number">
+            <Delta value={-left} />
+          </span>
           <span class="stat-label">memberships lost</span>
         </div>
         <div class="stat">

@@ -13,6 +13,7 @@ import {
   ErrorNote,
   GroupLink,
   Icon,
+  ItemPicker,
   JsonView,
   Message,
   Note,
@@ -639,7 +640,9 @@ function EditableChips({ items, kind, staged, addKind, removeKind, options, onAd
         </Chip>
       ))}
       {!items.length && !added.length ? <span class="muted">None</span> : null}
-      {addable.length ? (
+      {addable.length > 40 ? (
+        <ItemPicker compact items={addable} onPick={onAdd} placeholder={`Add a ${kind}…`} icon="plus" />
+      ) : addable.length ? (
         <select
           class="chip-add"
           aria-label={`Add a ${kind}`}

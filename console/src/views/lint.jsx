@@ -3,7 +3,7 @@
 
 import { useState } from "preact/hooks";
 
-import { Card, Empty, ErrorNote, Icon, Message, PageHead, Segmented, plural, useAsync, useConsole } from "../ui.jsx";
+import { Card, Empty, ErrorNote, Icon, Message, PageHead, Segmented, Spinner, plural, useAsync, useConsole } from "../ui.jsx";
 
 /** What each finding means, for an admin deciding what to fix first. */
 const KINDS = {
@@ -22,12 +22,12 @@ const KINDS = {
 const SHOWN = 6;
 
 export function LintView() {
-  const { client } = useConsole();
+  const { client, lintAnswer, summary } = useConsole();
   const [severity, setSeverity] = useState("all");
   const [focus, setFocus] = useState(null);
   const [expanded, setExpanded] = useState(() => new Set());
-  const { data, error } = useAsync(async () => {
-    const answer = await client.query({ op: "lint" });
+  const { data, error, loading } = useAsync(async () => {
+    const answer = await lintAnswer();
     if (answer.error) throw answer.error;
     const groups = [...new Set(answer.findings.map((f) => f.group).filter(Boolean))];
     const names = await client.call("names", { groups });
@@ -78,6 +78,13 @@ export function LintView() {
           ) : null
         }
       />
+      {loading && !data ? (
+        <Card>
+          <p class="row muted">
+            <Spinner /> Looking at {plural(summary?.counts.groups ?? 0, "group")}…
+          </p>
+        </Card>
+      ) : null}
       {data && !findings.length ? (
         <Card>
           <Empty icon="check" title="Nothing to tidy">

@@ -12,6 +12,7 @@ import {
   ErrorNote,
   GroupLink,
   Icon,
+  ItemPicker,
   Kbd,
   Message,
   Note,
@@ -307,12 +308,16 @@ export function RulesView({ group }) {
           ) : null}
           <Card title="Use this rule" subtitle="Staged changes are applied together from Pending changes, after you have seen their impact.">
             <div class="row">
-              <select value={target} onChange={(event) => setTarget(event.currentTarget.value)} aria-label="Group" data-testid="rule-target">
-                <option value="">Choose a group…</option>
-                {(catalog?.groups ?? []).map((g) => (
-                  <option value={g.id}>{g.name}</option>
-                ))}
-              </select>
+              {targetGroup ? (
+                <span class="chip chip-target" data-testid="rule-target">
+                  {targetGroup.name}
+                  <button type="button" class="chip-remove" onClick={() => setTarget("")} aria-label="Choose another group" title="Choose another group">
+                    <Icon name="close" size={12} />
+                  </button>
+                </span>
+              ) : (
+                <ItemPicker items={catalog?.groups ?? []} onPick={(g) => setTarget(g.id)} placeholder="Choose a group…" testid="rule-target-picker" icon="groups" />
+              )}
               <button type="button" class="btn btn-primary" disabled={!canStage} onClick={stageRule} data-testid="stage-rule">
                 Stage as its rule
               </button>
