@@ -130,6 +130,7 @@ export function App() {
       setTenant((t) => ({ ...t, summary: { ...t.summary, ...summary } }));
       setCatalog(await client.call("catalog"));
       setPending([]);
+      setToasts((list) => list.filter((item) => item.key !== "staged"));
       setEpoch((e) => e + 1);
     },
     [client],

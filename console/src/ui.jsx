@@ -259,7 +259,7 @@ export function Empty({ icon = "search", title, children, action }) {
 export function Note({ tone = "info", title, children, testid }) {
   return (
     <div class={`note note-${tone}`} role={tone === "error" ? "alert" : "note"} data-testid={testid}>
-      <Icon name={tone === "info" ? "info" : "lint"} />
+      <Icon name={tone === "info" || tone === "quiet" ? "info" : "lint"} />
       <div>
         {title ? <p class="note-title">{title}</p> : null}
         <div class="note-text">{children}</div>
@@ -271,7 +271,7 @@ export function Note({ tone = "info", title, children, testid }) {
 /** The note shown where the engine answers an op with `unknown-op`. */
 export function Unsupported({ op, children }) {
   return (
-    <Note tone="info" title={`Not available in this engine build`} testid={`unsupported-${op}`}>
+    <Note tone="quiet" title={`Not available in this engine build`} testid={`unsupported-${op}`}>
       This version of groupgate answers <code>{op}</code> with <code>unknown-op</code>. {children}
     </Note>
   );

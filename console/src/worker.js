@@ -279,7 +279,19 @@ function describeGroup(id) {
       ? { id: group.homepageModule, name: nameOf("modules", group.homepageModule) }
       : null,
     dashboard: group.dashboard ?? null,
+    windows: memberWindows(group.members),
   };
+}
+
+/** The time windows of manual entries that have one: `{ user: { startsAt, expiresAt } }`. */
+function memberWindows(members) {
+  const out = {};
+  for (const entry of Array.isArray(members) ? members : []) {
+    if (!entry || typeof entry !== "object" || typeof entry.user !== "string") continue;
+    if (!entry.startsAt && !entry.expiresAt) continue;
+    (out[entry.user] ??= []).push({ startsAt: entry.startsAt ?? null, expiresAt: entry.expiresAt ?? null });
+  }
+  return out;
 }
 
 function describeUser(id) {

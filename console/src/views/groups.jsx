@@ -451,7 +451,7 @@ function RuleCard({ def, staged, count }) {
 }
 
 function MembersCard({ id, def, counts, staged }) {
-  const { client, stage } = useConsole();
+  const { client, stage, summary } = useConsole();
   const [type, setType] = useState("all");
   const [text, setText] = useState("");
   const [page, setPage] = useState(1);
@@ -518,7 +518,7 @@ function MembersCard({ id, def, counts, staged }) {
               <th>Member</th>
               <th>Type</th>
               <th>Via</th>
-              <th>Added</th>
+              <th>Membership</th>
               <th class="actions-col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -556,7 +556,9 @@ function MembersCard({ id, def, counts, staged }) {
                       <span class="muted">—</span>
                     )}
                   </td>
-                  <td>{member.addedAt ? formatDate(member.addedAt) : <span class="muted">—</span>}</td>
+                  <td>
+                    <MembershipDates addedAt={member.addedAt} windows={def.windows[member.user]} asOf={summary?.asOf} />
+                  </td>
                   <td class="actions-col">
                     {member.types.includes("manual") ? (
                       removing ? (
@@ -586,6 +588,31 @@ function MembersCard({ id, def, counts, staged }) {
       </div>
       <Pager page={page} pageSize={MEMBER_PAGE} total={data?.total ?? 0} onPage={setPage} noun="members" />
     </Card>
+  );
+}
+
+/** When a manual membership was added, and the windows it is limited to. */
+function MembershipDates({ addedAt, windows, asOf }) {
+  const lines = [];
+  if (addedAt) lines.push(`Added ${formatDate(addedAt)}`);
+  for (const { startsAt, expiresAt } of windows ?? []) {
+    const future = startsAt && asOf && startsAt > asOf;
+    const past = expiresAt && asOf && expiresAt <= asOf;
+    const text = [startsAt ? `from ${formatDate(startsAt)}` : null, expiresAt ? `until ${formatDate(expiresAt)}` : null].filter(Boolean).join(" ");
+    lines.push(
+      <span class={past || future ? "muted" : ""} title={past ? "Ended" : future ? "Not started" : "In effect"}>
+        {text.charAt(0).toUpperCase() + text.slice(1)}
+        {past ? " (ended)" : future ? " (not started)" : ""}
+      </span>,
+    );
+  }
+  if (!lines.length) return <span class="muted">—</span>;
+  return (
+    <span class="cell-text small">
+      {lines.map((line) => (
+        <span>{line}</span>
+      ))}
+    </span>
   );
 }
 
