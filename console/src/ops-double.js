@@ -1,12 +1,15 @@
-// A stand-in for the contract's `impact` and `apply` (SPEC §7, §7.2), compiled only into the
-// console's test build (`node build.mjs --ops-double`), so that the pages built on them are
-// exercised end to end while the engine still answers them with `unknown-op`.
+// A stand-in for the contract's `impact`, `apply` (SPEC §7, §7.2) and `suggest` (§7.4),
+// compiled only into the console's test build (`node build.mjs --ops-double`), so that the
+// pages built on them are exercised end to end while the engine still answers them with
+// `unknown-op`.
 //
-// It is deliberately naive: it applies the change list to the snapshot, compiles a second
-// engine from the result, and compares what `userAccess` and `listGroups` answer before and
-// after. The product never uses it; the engine's own ops replace it as soon as they exist.
+// It is deliberately naive. `impact` and `apply` apply the change list to the snapshot, compile
+// a second engine from the result, and compare what `userAccess` and `listGroups` answer before
+// and after. `suggest` looks at the token before the cursor and offers fields, operators,
+// values or keywords in the answer's shape, without the contract's finer rules.
+// The product never uses it; the engine's own ops replace it as soon as they exist.
 
-import { Engine } from "groupgate/inline";
+import { Engine, parseRule } from "groupgate/inline";
 
 import { applyToSnapshot } from "./changes.js";
 
@@ -16,6 +19,7 @@ import { applyToSnapshot } from "./changes.js";
  */
 export function answerWithDouble(engine, snapshot, request) {
   const revision = engine.query({ op: "diagnostics" }).revision;
+  if (request.op === "suggest") return { answer: { ...suggest(snapshot, request), revision } };
   const fail = (code, message, path) => ({
     answer: { error: { code, message, path, line: null, column: null, expected: null }, revision },
   });
@@ -119,4 +123,65 @@ function minus(a, b) {
 
 function bytes(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// suggest
+
+const WORD = /[\p{L}\p{N}_\-.@:]/u;
+const KEYWORDS = new Set(["AND", "OR", "NOT", "LIKE", "IN", "STARTS", "ENDS", "WITH", "EXISTS", "REPORTS", "TO", "MEMBER", "OF", "TRUE", "FALSE"]);
+const OPERATORS = ["=", "!=", "LIKE", "NOT LIKE", "IN", "NOT IN", "STARTS WITH", "ENDS WITH", "<", "<=", ">", ">=", "EXISTS", "NOT EXISTS"];
+
+function suggest(snapshot, { text, cursor, limit = 20 }) {
+  const chars = [...text];
+  const at = Math.min(cursor ?? chars.length, chars.length);
+  let from = at;
+  while (from > 0 && WORD.test(chars[from - 1])) from--;
+  let to = at;
+  while (to < chars.length && WORD.test(chars[to])) to++;
+  const partial = chars.slice(from, at).join("").toLowerCase();
+  const tokens = chars.slice(0, from).join("").match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|!=|<=|>=|[=<>(),]|[\p{L}\p{N}_\-.@:]+/gu) ?? [];
+  const last = tokens.at(-1);
+  const upper = last?.toUpperCase();
+  const users = snapshot.users ?? [];
+  let items;
+  if (!last || ["AND", "OR", "NOT", "("].includes(upper)) {
+    const counts = new Map([["id", users.length], ["name", users.filter((u) => u.name).length], ["orgRole", users.length]]);
+    for (const user of users) for (const key of Object.keys(user.attributes ?? {})) counts.set(key, (counts.get(key) ?? 0) + 1);
+    items = [...counts].map(([label, count]) => item(label, "field", label, count));
+    items.push(item("NOT", "keyword", "NOT", null), item("(", "keyword", "(", null));
+  } else if (/^[=<>!]/.test(last) || ["LIKE", "IN", "WITH"].includes(upper)) {
+    const field = tokens.at(upper === "WITH" || (tokens.at(-2) ?? "").toUpperCase() === "NOT" ? -3 : -2) ?? "";
+    const counts = new Map();
+    for (const user of users) {
+      const value = user.attributes?.[field];
+      for (const one of Array.isArray(value) ? value : [value]) {
+        if (typeof one === "string" || typeof one === "number") counts.set(String(one), (counts.get(String(one)) ?? 0) + 1);
+      }
+    }
+    items = [...counts].map(([label, count]) => item(label, "value", quote(label), count));
+  } else if (tokens.length && !KEYWORDS.has(upper) && WORD.test(last[0]) && (tokens.length === 1 || ["AND", "OR", "NOT", "("].includes((tokens.at(-2) ?? "").toUpperCase()))) {
+    items = OPERATORS.map((op) => item(op, "operator", op, null));
+  } else {
+    items = ["AND", "OR"].map((keyword) => item(keyword, "keyword", keyword, null));
+  }
+  const starts = items.filter((i) => i.label.toLowerCase().startsWith(partial));
+  const contains = items.filter((i) => !i.label.toLowerCase().startsWith(partial) && i.label.toLowerCase().includes(partial));
+  // Counted items by count then label; operators and keywords stay in the grammar's order.
+  const byCount = (a, b) => (a.count === null && b.count === null ? 0 : (b.count ?? -1) - (a.count ?? -1) || bytes(a.label, b.label));
+  let diagnostic = null;
+  try {
+    parseRule(text);
+  } catch (error) {
+    diagnostic = { code: error.code, message: error.message, path: null, line: error.line ?? null, column: error.column ?? null, expected: error.expected ?? null };
+  }
+  return { from, to, items: [...starts.sort(byCount), ...contains.sort(byCount)].slice(0, limit), diagnostic };
+}
+
+function item(label, kind, insert, count) {
+  return { label, kind, insert, detail: null, count };
+}
+
+function quote(value) {
+  return [...value].every((c) => WORD.test(c)) && !KEYWORDS.has(value.toUpperCase()) && !/^-?\d/.test(value) ? value : JSON.stringify(value);
 }

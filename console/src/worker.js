@@ -179,7 +179,7 @@ function loaded() {
 function ask(request) {
   const current = loaded();
   // OPS_DOUBLE is true only in the test build (build.mjs --ops-double); see ops-double.js.
-  if (OPS_DOUBLE && (request.op === "impact" || request.op === "apply")) {
+  if (OPS_DOUBLE && ["impact", "apply", "suggest"].includes(request.op) && current.query({ op: request.op }).error?.code === "unknown-op") {
     const { answer, engine: next } = answerWithDouble(current, tenant.snapshot, request);
     if (next) {
       current.free();

@@ -92,7 +92,7 @@ export function RulesView({ group }) {
         markUnsupported("suggest");
         suggest = null;
       }
-      setLive({ preview, suggest, busy: false });
+      setLive({ preview, suggest, busy: false, text, cursor });
       setActive(0);
     }, 40);
     return () => {
@@ -104,10 +104,16 @@ export function RulesView({ group }) {
   const error = live.preview?.error ?? (live.suggest && !live.suggest.error ? live.suggest.diagnostic : null);
   const items = live.suggest && !live.suggest.error ? live.suggest.items : [];
   const range = live.suggest && !live.suggest.error ? live.suggest : null;
+  // The suggestions describe this text at this cursor; a keystroke ahead of them makes them stale.
+  const fresh = live.text === text && live.cursor === cursor;
+  const acceptWhenFresh = useRef(false);
   const showPopup = open && items.length > 0 && document.activeElement === areaRef.current;
 
-  // Where the error is underlined, and where the suggestions attach.
+  // Where the error is underlined, and where the suggestions attach. A rule that merely stops
+  // short where the cursor is, is being typed: it is not underlined yet.
   const errorRange = errorSpan(text, error);
+  const typedEnd = text.trimEnd().length;
+  const incomplete = Boolean(errorRange) && errorRange.start >= typedEnd && cursor >= typedEnd;
   const anchor = range ? indexOfChar(text, range.from) : cursor;
 
   useLayoutEffect(() => {
@@ -153,7 +159,9 @@ export function RulesView({ group }) {
       }
       if ((event.key === "Enter" || event.key === "Tab") && items[active]) {
         event.preventDefault();
-        accept(items[active]);
+        // Typed ahead of the list: take the first suggestion for what is typed, once it is known.
+        if (fresh) accept(items[active]);
+        else acceptWhenFresh.current = true;
         return;
       }
       if (event.key === "Escape") {
@@ -169,6 +177,13 @@ export function RulesView({ group }) {
     }
   };
 
+  useEffect(() => {
+    if (fresh && acceptWhenFresh.current) {
+      acceptWhenFresh.current = false;
+      if (items[0]) accept(items[0]);
+    }
+  }, [fresh, live]);
+
   const targetGroup = catalog?.groups.find((g) => g.id === target) ?? null;
   const unchanged = bound.data && target === group && normalize(text) === normalize(bound.data.ruleText ?? "");
   const canStage = targetGroup && text.trim() && !error && !unchanged;
@@ -177,14 +192,14 @@ export function RulesView({ group }) {
     stage({ setRule: { group: targetGroup.id, rule: text.trim() } }, `Set the rule of ${targetGroup.name} to ${text.trim()}`);
   };
 
-  const fresh = live.preview && !live.preview.error ? live.preview : null;
+  const current = live.preview && !live.preview.error ? live.preview : null;
   const [lastGood, setLastGood] = useState(null);
   useEffect(() => {
-    if (fresh) setLastGood(fresh);
+    if (current) setLastGood(current);
     else if (!text.trim()) setLastGood(null);
-  }, [fresh, text]);
-  const preview = fresh ?? (error ? lastGood : null);
-  const stale = !fresh && preview !== null;
+  }, [current, text]);
+  const preview = current ?? (error ? lastGood : null);
+  const stale = !current && preview !== null;
   const total = summary?.counts.users ?? 0;
 
   return (
@@ -208,7 +223,7 @@ export function RulesView({ group }) {
             <div class="editor" onMouseDown={() => setOpen(false)}>
               <div class="editor-field">
                 <pre class="editor-mirror" aria-hidden="true">
-                  {mirror(text, errorRange, anchor, anchorRef)}
+                  {mirror(text, incomplete ? null : errorRange, anchor, anchorRef)}
                 </pre>
                 <textarea
                   ref={areaRef}
@@ -236,7 +251,7 @@ export function RulesView({ group }) {
                   onBlur={() => setTimeout(() => setOpen(false), 150)}
                 />
                 {showPopup ? (
-                  <ul class="suggest" role="listbox" aria-label="Suggestions" style={{ left: `${popupAt.left}px`, top: `${popupAt.top}px` }} data-testid="suggestions">
+                  <ul class="suggest" role="listbox" aria-label="Suggestions" style={{ left: `${popupAt.left}px`, top: `${popupAt.top}px` }} data-testid="suggestions" data-fresh={fresh}>
                     {items.map((item, i) => (
                       <li
                         role="option"
@@ -260,11 +275,11 @@ export function RulesView({ group }) {
                 ) : null}
               </div>
             </div>
-            <div class={`editor-status ${error ? "bad" : text.trim() ? "good" : ""}`} id="rule-status" data-testid="rule-status">
+            <div class={`editor-status ${incomplete ? "pending" : error ? "bad" : text.trim() ? "good" : ""}`} id="rule-status" data-testid="rule-status">
               <span class="status-main">
                 {error ? (
                   <>
-                    <Icon name="cross" size={14} />
+                    <Icon name={incomplete ? "dot" : "cross"} size={14} />
                     <span>
                       {error.line ? (
                         <strong>
@@ -341,7 +356,7 @@ export function RulesView({ group }) {
               </div>
             ) : (
               <p class="muted" data-testid="rule-count">
-                {error ? "Fix the rule to see who it matches." : "Type a rule to see who it matches."}
+                {incomplete ? "Finish the rule to see who it matches." : error ? "Fix the rule to see who it matches." : "Type a rule to see who it matches."}
               </p>
             )}
             {stale ? <p class="muted small stale-note">As of the last valid rule</p> : null}
