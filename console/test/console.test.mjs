@@ -132,6 +132,9 @@ describe("groups", () => {
       const rows = document.querySelectorAll('[data-testid="group-table"] tbody tr');
       return rows.length === 1 && rows[0].dataset.group === "g-design";
     });
+    await page.getByTestId("group-search").fill("zzz-nothing");
+    await page.getByText("No groups match").waitFor();
+    await shot("groups-empty");
     await page.getByTestId("group-search").fill("");
   });
 
@@ -193,6 +196,18 @@ describe("group page", () => {
       return rows.length > 2 && rows.every((row) => row.querySelector('[data-testid="member-types"]').textContent.includes("Dynamic"));
     });
     await shot("group-members-dynamic");
+  });
+
+  it("says whether a user is a member, and why", async () => {
+    await page.getByTestId("explain-picker").fill("elodie");
+    await page.locator('.menu[data-settled="true"] li', { hasText: "u-elodie" }).click();
+    const result = page.getByTestId("explain-result");
+    await result.locator(".trace-condition").first().waitFor();
+    const text = await result.textContent();
+    assert.match(text, /Élodie Petit\sis a member/);
+    assert.match(text, /Manual/);
+    assert.match(text, /Dynamic/);
+    assert.match(text, /job is "Support Manager"/);
   });
 
   it("lists members that come from included groups with their `via`", async () => {
@@ -312,7 +327,11 @@ describe("user page", () => {
 
 describe("lint", () => {
   it("lists the findings, each linking to its group", async () => {
-    await go("#/lint");
+    // `g` then `l` goes to Lint from anywhere but a text field.
+    await page.locator("h1").click();
+    await page.keyboard.press("g");
+    await page.keyboard.press("l");
+    await page.getByTestId("lint-view").waitFor();
     const findings = page.locator('[data-testid="lint-findings"] li');
     await findings.first().waitFor();
     assert.ok((await findings.count()) > 5);
