@@ -4,11 +4,17 @@
 SHELL := bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+EXAMPLES_DEPS := examples/node_modules/.package-lock.json
+# The wasm package, rebuilt only when what it is built from changed (for `make console`).
+PACKAGE := pkg/inline/groupgate.js
+PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/package-js.mjs
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
-	native-answers size fmt-check clippy node-deps bench
+	test-console test-examples console native-answers size fmt-check clippy node-deps bench
 
-ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size bench-smoke
+ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
+	test-examples size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps
@@ -47,6 +53,23 @@ test-node: wasm-js native-answers $(NODE_DEPS)
 test-browser: wasm-js $(NODE_DEPS)
 	node tests/node/browser/smoke.mjs
 
+# The console end to end in headless Chromium; screenshots in $(TARGET_DIR)/console-screenshots.
+# GROUPGATE_CONSOLE_TENANT=large.json adds the large-tenant test.
+test-console: wasm-js $(CONSOLE_DEPS)
+	node --test console/test/
+
+# The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium.
+test-examples: wasm-js $(EXAMPLES_DEPS)
+	node --test examples/
+
+# The console on http://127.0.0.1:4173/ (PORT=… for another port).
+console: $(PACKAGE) $(CONSOLE_DEPS)
+	node console/build.mjs
+	node console/serve.mjs
+
+$(PACKAGE): $(PACKAGE_SOURCES) | $(NODE_DEPS)
+	scripts/build-wasm.sh js
+
 size: wasm-abi wasm-js
 	scripts/size.sh
 
@@ -62,6 +85,12 @@ node-deps: $(NODE_DEPS)
 
 $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund
+
+$(CONSOLE_DEPS): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+
+$(EXAMPLES_DEPS): examples/package.json examples/package-lock.json examples/*/package.json
+	cd examples && npm ci --no-audit --no-fund
 
 # Criterion benches (small and medium; GROUPGATE_BENCH_SIZES=small,medium,large for more),
 # their table, then the same checks through Cedar. BENCHMARKS.md has the other benches.

@@ -393,6 +393,30 @@ export interface LintAnswer extends Revisioned {
   }[];
 }
 
+/** What a suggestion offers: a field, an operator, a value, a group or user id, or a keyword. */
+export type SuggestionKind = "field" | "operator" | "value" | "group" | "user" | "keyword";
+
+export interface Suggestion {
+  /** The key, value or id shown. */
+  label: string;
+  kind: SuggestionKind;
+  /** The text that replaces `from`..`to`, quoted as the grammar needs. */
+  insert: string;
+  /** The name, for groups and users; `null` where it does not apply. */
+  detail: string | null;
+  /** The users holding the field or value, a group's members, a user's direct reports; or `null`. */
+  count: number | null;
+}
+
+export interface SuggestAnswer extends Revisioned {
+  /** The character range (Unicode characters) of the token under the cursor that an item replaces. */
+  from: number;
+  to: number;
+  items: Suggestion[];
+  /** `null` when the text parses as a whole, else the rule error, for underlining. */
+  diagnostic: ErrorDetail | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -422,6 +446,13 @@ export interface ImpactOptions {
   limit?: number;
 }
 
+export interface SuggestOptions {
+  /** A character offset into the text (Unicode characters, not UTF-16 units). Default: its end. */
+  cursor?: number;
+  /** Default 20, at most 1000. */
+  limit?: number;
+}
+
 export interface ApplyOptions {
   /** Labels the new state. */
   revision?: string;
@@ -446,6 +477,7 @@ export interface Requests {
   impact: ({ changes: Change[] } | { next: Snapshot }) & ImpactOptions;
   apply: { changes: Change[] } & ApplyOptions;
   lint: {};
+  suggest: { text: string } & SuggestOptions;
 }
 
 /** The answer of each op. */
@@ -467,6 +499,7 @@ export interface Answers {
   impact: ImpactAnswer;
   apply: ApplyAnswer;
   lint: LintAnswer;
+  suggest: SuggestAnswer;
 }
 
 export type Op = keyof Requests;
@@ -529,6 +562,17 @@ export declare class Engine {
   /** Applies a change list atomically; the engine then answers for the changed snapshot. */
   apply(changes: Change[], options?: ApplyOptions): ApplyAnswer;
   lint(): LintAnswer;
+  /** What may come at `cursor` in a rule being typed, and the rule's error if it has one. */
+  suggest(text: string, options?: SuggestOptions): SuggestAnswer;
+
+  /** The compiled engine as bytes, for `Engine.fromCompiled`. */
+  export(): Uint8Array;
+  /**
+   * An engine restored from `export()` bytes; it answers exactly as the engine that saved them.
+   * @throws {GroupgateError} `invalid-snapshot` when the bytes are of another format version,
+   * truncated or corrupted.
+   */
+  static fromCompiled(bytes: Uint8Array | ArrayBuffer): Engine;
 
   /** Releases the engine's memory; the engine is unusable afterwards (also `Symbol.dispose` where the runtime has it). */
   free(): void;

@@ -2,7 +2,8 @@
 # Builds a WebAssembly artifact: the plain module with the `wasm-speed` profile, the JS package
 # with the size-optimized `wasm` profile.
 #   scripts/build-wasm.sh abi   the plain module, no imports: $TARGET/abi/groupgate.wasm
-#   scripts/build-wasm.sh js    the wasm-bindgen package: pkg/node (CommonJS) and pkg/web (ES module)
+#   scripts/build-wasm.sh js    the wasm-bindgen package: pkg/node (CommonJS), pkg/web (ES module)
+#                               and pkg/inline (ES module, the module's bytes embedded; needs node)
 # $TARGET is $CARGO_TARGET_DIR, else target/. WASM_PROFILE picks another cargo profile.
 # wasm-opt (the npm `binaryen` package under tests/node, or $WASM_OPT) shrinks the result when present.
 set -euo pipefail
@@ -70,7 +71,12 @@ js)
   done
   # The web build is an ES module; the Node build stays CommonJS (the package's default).
   echo '{ "type": "module" }' >pkg/web/package.json
-  out="pkg/node pkg/web"
+  # The bundler-proof variant: the web glue with the optimized module embedded.
+  rm -rf pkg/inline
+  node scripts/package-js.mjs
+  # The tarball carries the crate's two license texts.
+  cp LICENSE-MIT LICENSE-APACHE pkg/
+  out="pkg/node pkg/web pkg/inline"
   ;;
 esac
 echo "wasm ($kind, $WASM_ROUTE, $profile): $out in $((SECONDS - start)) s"

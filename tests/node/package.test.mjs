@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,7 +25,14 @@ test("the packed package installs and works from ESM, CommonJS and TypeScript", 
   const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", project], pkgDir));
   const files = packed[0].files.map((f) => f.path).sort();
   for (const expected of [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
+    "README.md",
+    "browser.mjs",
     "groupgate.d.ts",
+    "inline.d.mts",
+    "inline/groupgate.js",
+    "inline/package.json",
     "node/groupgate.js",
     "node/groupgate_bg.wasm",
     "package.json",
@@ -33,6 +40,7 @@ test("the packed package installs and works from ESM, CommonJS and TypeScript", 
     "web/groupgate.js",
     "web/groupgate_bg.wasm",
     "web/package.json",
+    "workerd.mjs",
   ]) {
     assert.ok(files.includes(expected), `the tarball holds ${expected}: ${files.join(", ")}`);
   }
@@ -53,6 +61,14 @@ engine.free();
 `,
   );
   const esm = JSON.parse(run("node", ["esm.mjs"], project));
+  writeFileSync(
+    join(project, "inline.mjs"),
+    `import { Engine } from "groupgate/inline";
+const engine = new Engine({ users: [{ id: "u1", orgRole: "admin" }], products: [{ id: "p1" }] });
+console.log(engine.check("u1", "p1").reason);
+`,
+  );
+  assert.equal(run("node", ["inline.mjs"], project).trim(), "admin");
   assert.equal(esm.reason, "owner");
   assert.equal(esm.version, JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version);
   assert.equal(typeof esm.text, "string");
@@ -90,4 +106,29 @@ engine.free();
   } catch (failure) {
     assert.fail(`tsc --noEmit failed:\n${failure.stdout}${failure.stderr}`);
   }
+});
+
+test("the package publishes cleanly: README, both licenses, a repository, no warning", () => {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+  assert.equal(pkg.license, "MIT OR Apache-2.0");
+  assert.match(pkg.repository?.url ?? "", /^git\+https:\/\//);
+  assert.match(readFileSync(join(pkgDir, "LICENSE-MIT"), "utf8"), /Permission is hereby granted, free of charge/);
+  assert.match(readFileSync(join(pkgDir, "LICENSE-APACHE"), "utf8"), /Apache License\s+Version 2\.0, January 2004/);
+  // Every file the exports name is in the tarball, and every condition's target exists.
+  const packed = JSON.parse(run("npm", ["pack", "--dry-run", "--json"], pkgDir))[0].files.map((f) => f.path);
+  const targets = [];
+  const walk = (value) => {
+    if (typeof value === "string") targets.push(value.replace(/^\.\//, ""));
+    else for (const item of Object.values(value)) walk(item);
+  };
+  walk(pkg.exports);
+  for (const target of targets) assert.ok(packed.includes(target), `the tarball holds ${target}`);
+  // `npm publish --dry-run` checks the manifest (and fixes it with a warning when it is wrong).
+  // Being logged in to the registry is the machine's business, not the package's.
+  const result = spawnSync("npm", ["publish", "--dry-run"], { cwd: pkgDir, encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  const warnings = result.stderr
+    .split("\n")
+    .filter((line) => /^npm (warn|error)/i.test(line) && !/requires you to be logged in/.test(line));
+  assert.deepEqual(warnings, []);
 });

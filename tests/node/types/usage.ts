@@ -14,6 +14,7 @@ import {
   type Snapshot,
 } from "groupgate";
 import init, { Engine as WebEngine } from "groupgate/web";
+import { Engine as InlineEngine } from "groupgate/inline";
 
 const snapshot: Snapshot = {
   revision: "r1",
@@ -74,6 +75,15 @@ engine.impact(snapshot);
 const applied = engine.apply([{ setRule: { group: "g1", rule: null } }, { removeUser: "u2" }], { revision: "r2" });
 const severity: "error" | "warning" | undefined = applied.diagnostics[0]?.severity;
 const findings = engine.lint().findings;
+const suggestion = engine.suggest("department = Sa", { cursor: 14, limit: 5 });
+const from: number = suggestion.from;
+const kind: "field" | "operator" | "value" | "group" | "user" | "keyword" | undefined = suggestion.items[0]?.kind;
+const insert: string | undefined = suggestion.items[0]?.insert;
+const underline: number | null | undefined = suggestion.diagnostic?.column;
+const suggestedByQuery = engine.query({ op: "suggest", text: "dep" });
+const bytes: Uint8Array = engine.export();
+const restored: Engine = Engine.fromCompiled(bytes);
+restored.free();
 
 const rule: Rule = parseRule("department = Sales");
 const ruleText: string = formatRule(rule);
@@ -107,10 +117,12 @@ engine.members("g1", 5);
 await init();
 const web = new WebEngine("{}");
 web.free();
+new InlineEngine({ users: [] }).free();
 engine.free();
 fromText.free();
 
 export {
   allowed, reason, decision, typed, anyAnswer, text, group, redirect, count, joined, severity,
-  findings, ruleText, v, wrong, badRole, badRule, badMemberOf,
+  findings, ruleText, v, wrong, badRole, badRule, badMemberOf, from, kind, insert, underline,
+  suggestedByQuery,
 };

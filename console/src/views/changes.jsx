@@ -1,0 +1,375 @@
+// Pending changes: the staged change list, its `impact` (who joins or leaves which group, what
+// each user gains or loses, member counts per group), and `apply`, which refreshes every view.
+
+import { useState } from "preact/hooks";
+
+import {
+  Badge,
+  Card,
+  Empty,
+  ErrorNote,
+  GroupLink,
+  Icon,
+  Message,
+  Note,
+  PageHead,
+  Unsupported,
+  UserLink,
+  formatNumber,
+  plural,
+  useAsync,
+  useConsole,
+} from "../ui.jsx";
+
+const IMPACT_LIMIT = 200;
+
+const KIND_ICON = {
+  addMember: "plus",
+  removeMember: "minus",
+  setRule: "rule",
+  addGroupRole: "plus",
+  removeGroupRole: "minus",
+  addGroupProduct: "plus",
+  removeGroupProduct: "minus",
+  addInclude: "plus",
+  removeInclude: "minus",
+  setGroupActive: "power",
+  removeGroup: "trash",
+};
+
+export function ChangesView() {
+  const { client, pending, setPending, support, markUnsupported, afterApply, summary, toast, epoch } = useConsole();
+  const [applying, setApplying] = useState(false);
+  const [applyError, setApplyError] = useState(null);
+  const [applied, setApplied] = useState(null);
+  const [json, setJson] = useState("");
+  const [jsonError, setJsonError] = useState(null);
+  const changes = pending.map((item) => item.change);
+  const key = JSON.stringify(changes);
+
+  const impact = useAsync(async () => {
+    if (!changes.length || support.impact === false) return null;
+    const answer = await client.query({ op: "impact", changes, limit: IMPACT_LIMIT });
+    if (answer.error?.code === "unknown-op") {
+      markUnsupported("impact");
+      return null;
+    }
+    if (answer.error) return answer;
+    const names = await client.call("names", {
+      users: answer.users.map((u) => u.user),
+      groups: [...new Set([...answer.groups.map((g) => g.group), ...answer.users.flatMap((u) => [...u.joined, ...u.left])])],
+      roles: [...new Set(answer.users.flatMap((u) => [...u.rolesGained, ...u.rolesLost]))],
+      products: [...new Set(answer.users.flatMap((u) => [...u.productsGained, ...u.productsLost]))],
+    });
+    return { ...answer, names };
+  }, [key, support.impact]);
+
+  const failedAt = changeIndex(applyError?.path);
+
+  const apply = async () => {
+    setApplying(true);
+    setApplyError(null);
+    try {
+      const revision = nextRevision(summary?.revision);
+      const answer = await client.call("apply", { changes, revision });
+      if (answer.error?.code === "unknown-op") {
+        markUnsupported("apply");
+      } else if (answer.error) {
+        setApplyError(answer.error);
+      } else {
+        setApplied({ count: changes.length, revision: answer.revision, diagnostics: answer.diagnostics });
+        toast(`Applied ${plural(changes.length, "change")}; the tenant is now at ${answer.revision ?? "a new revision"}`, "success");
+        await afterApply(answer.summary);
+      }
+    } catch (error) {
+      setApplyError(error);
+    }
+    setApplying(false);
+  };
+
+  const addJson = () => {
+    try {
+      const parsed = JSON.parse(json);
+      const list = Array.isArray(parsed) ? parsed : [parsed];
+      for (const change of list) {
+        if (!change || typeof change !== "object" || Array.isArray(change) || Object.keys(change).length !== 1) {
+          throw new Error("a change is an object with one key, such as {\"removeGroup\": \"g-1\"}");
+        }
+      }
+      setPending((items) => [...items, ...list.map((change) => ({ key: JSON.stringify(change), change, label: describeJson(change) }))]);
+      setJson("");
+      setJsonError(null);
+    } catch (error) {
+      setJsonError(error.message);
+    }
+  };
+
+  return (
+    <div class="page" data-testid="changes-view">
+      <PageHead
+        title="Pending changes"
+        subtitle="Stage edits anywhere in the console, see exactly who they affect, then apply them together."
+        actions={
+          pending.length ? (
+            <>
+              <button type="button" class="btn" onClick={() => { setPending([]); setApplyError(null); }}>
+                Discard all
+              </button>
+              <button type="button" class="btn btn-primary" disabled={applying || support.apply === false} onClick={apply} data-testid="apply">
+                {applying ? "Applying…" : `Apply ${plural(pending.length, "change")}`}
+              </button>
+            </>
+          ) : null
+        }
+      />
+      {support.apply === false ? (
+        <Unsupported op="apply">The staged changes stay here; they can be applied once the engine supports it.</Unsupported>
+      ) : null}
+      {applyError ? (
+        <Note tone="error" title={failedAt !== null ? `Change ${failedAt + 1} was refused; nothing was applied` : "Nothing was applied"} testid="apply-error">
+          <Message text={applyError.message} />
+          {applyError.code ? <span class="muted"> · {applyError.code}</span> : null}
+        </Note>
+      ) : null}
+      {applied && !pending.length ? (
+        <Note tone="info" title={`Applied ${plural(applied.count, "change")}`} testid="applied">
+          Every view now answers for revision <code>{applied.revision ?? "—"}</code>.{" "}
+          {applied.diagnostics.length ? `The snapshot has ${plural(applied.diagnostics.length, "diagnostic")}; see Lint.` : "No diagnostics."}
+        </Note>
+      ) : null}
+      <div class="changes-grid">
+        <Card title="Staged" subtitle={pending.length ? `Applied in this order, all or nothing` : null} pad={false}>
+          {pending.length ? (
+            <ol class="staged" data-testid="staged-list">
+              {pending.map((item, i) => {
+                const kind = Object.keys(item.change)[0];
+                return (
+                  <li class={failedAt === i ? "failed" : ""}>
+                    <span class="staged-icon">
+                      <Icon name={KIND_ICON[kind] ?? "dot"} size={14} />
+                    </span>
+                    <div class="staged-text">
+                      <p>{item.label}</p>
+                      <code class="muted small">{kind}</code>
+                    </div>
+                    <button
+                      type="button"
+                      class="btn btn-icon btn-quiet"
+                      aria-label={`Unstage: ${item.label}`}
+                      title="Unstage"
+                      onClick={() => setPending((items) => items.filter((_, j) => j !== i))}
+                    >
+                      <Icon name="close" />
+                    </button>
+                  </li>
+                );
+              })}
+            </ol>
+          ) : (
+            <Empty icon="changes" title="Nothing staged">
+              Open a group to add or remove members, roles and products, change its rule, or deactivate it. Changes wait
+              here until you apply them.
+            </Empty>
+          )}
+          <details class="advanced">
+            <summary>Add a change as JSON</summary>
+            <div class="stack">
+              <textarea
+                class="paste small-paste"
+                value={json}
+                spellcheck={false}
+                onInput={(event) => setJson(event.currentTarget.value)}
+                placeholder='{"addGroupProduct": {"group": "g-design", "product": "p-github"}}'
+                aria-label="Change as JSON"
+              />
+              {jsonError ? <p class="error-text">{jsonError}</p> : null}
+              <button type="button" class="btn btn-small" disabled={!json.trim()} onClick={addJson}>
+                Stage
+              </button>
+            </div>
+          </details>
+        </Card>
+        <ImpactCard pending={pending} impact={impact} support={support} epoch={epoch} />
+      </div>
+    </div>
+  );
+}
+
+function ImpactCard({ pending, impact, support }) {
+  if (!pending.length) {
+    return (
+      <Card title="Impact">
+        <Empty icon="user" title="No impact yet">Stage a change to see who it affects before you apply it.</Empty>
+      </Card>
+    );
+  }
+  if (support.impact === false) {
+    return (
+      <Card title="Impact">
+        <Unsupported op="impact">
+          The impact preview — who joins or leaves, which roles, permissions and products each user gains or loses —
+          appears here when the engine has it.
+        </Unsupported>
+      </Card>
+    );
+  }
+  const data = impact.data;
+  if (!data) {
+    return (
+      <Card title="Impact">
+        <p class="muted">Computing…</p>
+      </Card>
+    );
+  }
+  if (data.error) {
+    return (
+      <Card title="Impact">
+        <ErrorNote error={data.error} title="These changes cannot be applied as they are" />
+      </Card>
+    );
+  }
+  const { names } = data;
+  const joined = data.users.reduce((n, u) => n + u.joined.length, 0);
+  const left = data.users.reduce((n, u) => n + u.left.length, 0);
+  return (
+    <div class="impact" data-testid="impact">
+      <div class="impact-stats">
+        <div class="stat">
+          <span class="stat-number" data-testid="impact-users">{formatNumber(data.totalUsers)}</span>
+          <span class="stat-label">users affected</span>
+        </div>
+        <div class="stat">
+          <span class="stat-number">
+            <Delta value={joined} />
+          </span>
+          <span class="stat-label">memberships gained</span>
+        </div>
+        <div class="stat">
+          <span class="stat-number">
+            <Delta value={-left} />
+          </span>
+          <span class="stat-label">memberships lost</span>
+        </div>
+        <div class="stat">
+          <span class="stat-number">{formatNumber(data.groups.length)}</span>
+          <span class="stat-label">groups change</span>
+        </div>
+      </div>
+      <Card title="Groups" subtitle="Member counts before and after" pad={false}>
+        {data.groups.length ? (
+          <table class="table compact" data-testid="impact-groups">
+            <thead>
+              <tr>
+                <th>Group</th>
+                <th class="num">Before</th>
+                <th class="num">After</th>
+                <th class="num">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.groups.map((g) => (
+                <tr data-group={g.group}>
+                  <td>
+                    <GroupLink id={g.group} name={names.groups[g.group]} />
+                  </td>
+                  <td class="num">{formatNumber(g.before)}</td>
+                  <td class="num">{formatNumber(g.after)}</td>
+                  <td class="num">
+                    <Delta value={g.after - g.before} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="card-body muted">No group's members change.</p>
+        )}
+      </Card>
+      <Card
+        title="Users"
+        subtitle={data.totalUsers > data.users.length ? `The first ${formatNumber(data.users.length)} of ${formatNumber(data.totalUsers)}` : "Everyone whose access changes"}
+        pad={false}
+      >
+        {data.users.length ? (
+          <table class="table compact impact-users" data-testid="impact-user-table">
+            <thead>
+              <tr>
+                <th>User</th>
+                <th>Groups</th>
+                <th>Roles</th>
+                <th>Permissions</th>
+                <th>Products</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.users.map((u) => (
+                <tr data-user={u.user}>
+                  <td>
+                    <UserLink id={u.user} name={names.users[u.user]} />
+                  </td>
+                  <td>
+                    <Diff gained={u.joined} lost={u.left} name={(g) => names.groups[g] ?? g} />
+                  </td>
+                  <td>
+                    <Diff gained={u.rolesGained} lost={u.rolesLost} name={(r) => names.roles[r] ?? r} />
+                  </td>
+                  <td>
+                    <Diff gained={u.permissionsGained} lost={u.permissionsLost} name={(p) => p} code />
+                  </td>
+                  <td>
+                    <Diff gained={u.productsGained} lost={u.productsLost} name={(p) => names.products[p] ?? p} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="card-body muted">Nobody's access changes.</p>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function Delta({ value }) {
+  if (value === 0) return <span class="muted">0</span>;
+  return <span class={value > 0 ? "good" : "bad"}>{value > 0 ? `+${formatNumber(value)}` : `−${formatNumber(-value)}`}</span>;
+}
+
+function Diff({ gained, lost, name, code }) {
+  if (!gained.length && !lost.length) return <span class="muted">—</span>;
+  return (
+    <span class="diff">
+      {gained.map((item) => (
+        <span class="diff-item gained">+ {code ? <code>{name(item)}</code> : name(item)}</span>
+      ))}
+      {lost.map((item) => (
+        <span class="diff-item lost">− {code ? <code>{name(item)}</code> : name(item)}</span>
+      ))}
+    </span>
+  );
+}
+
+/** `$.changes[3]…` → 3. */
+function changeIndex(path) {
+  const match = /^\$\.changes\[(\d+)\]/.exec(path ?? "");
+  return match ? Number(match[1]) : null;
+}
+
+/** The label of the state after an apply: the loaded revision with an edit counter. */
+function nextRevision(revision) {
+  const base = revision ?? "snapshot";
+  const match = /^(.*)\+edit(\d+)$/.exec(base);
+  return match ? `${match[1]}+edit${Number(match[2]) + 1}` : `${base}+edit1`;
+}
+
+function describeJson(change) {
+  const [kind, body] = Object.entries(change)[0];
+  if (body && typeof body === "object") {
+    const parts = Object.entries(body)
+      .filter(([, v]) => typeof v !== "object" || v === null)
+      .map(([k, v]) => `${k} ${v}`);
+    return `${kind}: ${parts.join(", ")}`;
+  }
+  return `${kind}: ${body}`;
+}
