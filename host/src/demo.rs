@@ -295,7 +295,8 @@ impl Tour<'_> {
         }
     }
 
-    /// What Sophie gains when she joins a group and loses when she leaves one.
+    /// What Sophie would gain by joining a group and lose by leaving one: each change is
+    /// previewed with `impact`, then made with `apply`.
     fn joining_and_leaving(&mut self, tenant: &Value) {
         say!(self);
         say!(
@@ -321,146 +322,132 @@ impl Tour<'_> {
         );
         self.homepage_line(&today, "   She lands on");
 
-        let joined = with_member(tenant, JOINED_GROUP, CANDIDATE, true);
-        let left = with_member(&joined, LEFT_GROUP, CANDIDATE, false);
-        let Some(after_join) = self.access_in(&joined) else {
-            return;
-        };
+        let join = json!([{"addMember": {"group": JOINED_GROUP, "user": CANDIDATE}}]);
         say!(
             self,
-            "   After joining \"{}\":",
+            "   Joining \"{}\" would, by `impact`:",
             self.names.group(JOINED_GROUP)
         );
-        self.difference(&today, &after_join);
-        let Some(after_leave) = self.access_in(&left) else {
+        let Some(after_join) = self.preview_and_apply(tenant, &join, &today, None) else {
             return;
         };
+        let leave = json!([{"removeMember": {"group": LEFT_GROUP, "user": CANDIDATE}}]);
         say!(
             self,
-            "   After then leaving \"{}\":",
+            "   Then leaving \"{}\" would:",
             self.names.group(LEFT_GROUP)
         );
-        self.difference(&after_join, &after_leave);
+        self.preview_and_apply(tenant, &leave, &after_join, Some(LEFT_GROUP));
         // Back to the sample as it is for the rest of the tour.
         self.load(SAMPLE_TENANT);
     }
 
-    /// The candidate's `userAccess` in a variant of the tenant.
-    fn access_in(&mut self, variant: &Value) -> Option<Value> {
-        self.load(&variant.to_string())?;
-        self.ask(json!({"op": "userAccess", "user": CANDIDATE}))
-    }
-
-    /// Writes what changed between two `userAccess` answers.
-    fn difference(&mut self, before: &Value, after: &Value) {
+    /// Shows the `impact` of `changes` on the candidate, applies them, and returns the
+    /// candidate's `userAccess` afterwards. `left`, when the change removes the candidate
+    /// from a group, is that group: the roles it carried that she keeps are shown with the
+    /// sources that still give them.
+    fn preview_and_apply(
+        &mut self,
+        tenant: &Value,
+        changes: &Value,
+        before: &Value,
+        left: Option<&str>,
+    ) -> Option<Value> {
+        let impact = self.ask(json!({"op": "impact", "changes": changes}))?;
+        let mine = list(&impact, "users")
+            .iter()
+            .find(|u| text(u, "user") == CANDIDATE)
+            .cloned()
+            .unwrap_or(Value::Null);
         let mut changed = false;
-        let (was, now) = (
-            keyed(before, "groups", "group"),
-            keyed(after, "groups", "group"),
-        );
-        for (id, membership) in &now {
-            if !was.contains_key(id) {
-                let via = list(membership, "via");
-                let how = if via.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (through {})", self.group_names(via))
-                };
-                say!(self, "     + joins \"{}\"{how}", self.names.group(id));
-                changed = true;
-            }
-        }
-        for id in was.keys().filter(|id| !now.contains_key(*id)) {
-            say!(self, "     - leaves \"{}\"", self.names.group(id));
+        for group in list(&mine, "joined") {
+            say!(
+                self,
+                "     + join \"{}\"",
+                self.names.group(group.as_str().unwrap_or(""))
+            );
             changed = true;
         }
-
-        let (was, now) = (
-            keyed(before, "roles", "role"),
-            keyed(after, "roles", "role"),
-        );
-        let gained: Vec<String> = now
-            .keys()
-            .filter(|id| !was.contains_key(*id))
-            .map(|id| self.names.role(id).to_owned())
-            .collect();
-        let lost: Vec<String> = was
-            .keys()
-            .filter(|id| !now.contains_key(*id))
-            .map(|id| self.names.role(id).to_owned())
-            .collect();
+        for group in list(&mine, "left") {
+            say!(
+                self,
+                "     - leave \"{}\"",
+                self.names.group(group.as_str().unwrap_or(""))
+            );
+            changed = true;
+        }
+        let gained = role_names(&self.names, list(&mine, "rolesGained"));
+        let lost = role_names(&self.names, list(&mine, "rolesLost"));
         changed |= self.change_line("+ gains the role", &gained);
         changed |= self.change_line("- loses the role", &lost);
-        let kept: Vec<String> = was
-            .iter()
-            .filter_map(|(id, role)| {
-                let after_sources = now.get(id)?;
-                shrank(list(role, "sources"), list(after_sources, "sources")).then(|| {
-                    format!(
-                        "{} (from {})",
-                        self.names.role(id),
-                        self.sources(list(after_sources, "sources"))
-                    )
-                })
-            })
-            .collect();
-        self.change_line("= keeps the role", &kept);
-
-        let permissions = |answer: &Value| -> BTreeSet<String> {
-            list(answer, "permissions")
+        let perms = |key: &str| -> Vec<String> {
+            list(&mine, key)
                 .iter()
                 .filter_map(|p| p.as_str().map(str::to_owned))
                 .collect()
         };
-        let (was, now) = (permissions(before), permissions(after));
-        let gained: Vec<&str> = now.difference(&was).map(String::as_str).collect();
-        let lost: Vec<&str> = was.difference(&now).map(String::as_str).collect();
-        changed |= self.change_line("+ gains the permission", &gained);
-        changed |= self.change_line("- loses the permission", &lost);
-
-        let (was, now) = (
-            keyed(before, "products", "product"),
-            keyed(after, "products", "product"),
-        );
-        let gained: Vec<String> = now
-            .keys()
-            .filter(|id| !was.contains_key(*id))
-            .map(|id| self.names.product(id).to_owned())
-            .collect();
-        let lost: Vec<String> = was
-            .keys()
-            .filter(|id| !now.contains_key(*id))
-            .map(|id| self.names.product(id).to_owned())
-            .collect();
+        changed |= self.change_line("+ gains the permission", &perms("permissionsGained"));
+        changed |= self.change_line("- loses the permission", &perms("permissionsLost"));
+        let gained = product_names(&self.names, list(&mine, "productsGained"));
+        let lost = product_names(&self.names, list(&mine, "productsLost"));
         changed |= self.change_line("+ may now use", &gained);
         changed |= self.change_line("- may no longer use", &lost);
-        let kept: Vec<String> = was
+        let counts: Vec<String> = list(&impact, "groups")
             .iter()
-            .filter_map(|(id, product)| {
-                let after_product = now.get(id)?;
-                shrank(list(product, "via"), list(after_product, "via")).then(|| {
-                    format!(
-                        "{} (through {})",
-                        self.names.product(id),
-                        self.group_names(list(after_product, "via"))
-                    )
-                })
+            .map(|g| {
+                format!(
+                    "\"{}\" {} → {}",
+                    self.names.group(text(g, "group")),
+                    number(g, "before"),
+                    number(g, "after")
+                )
             })
             .collect();
-        self.change_line("= still uses", &kept);
-
+        if !counts.is_empty() {
+            say!(
+                self,
+                "     member counts: {}",
+                join(counts.iter().map(String::as_str))
+            );
+        }
+        if !changed {
+            say!(self, "     change nothing for her");
+        }
+        self.ask(json!({"op": "apply", "changes": changes}))?;
+        let after = self.ask(json!({"op": "userAccess", "user": CANDIDATE}))?;
+        if let Some(group) = left {
+            // A role leaves only when no other source gives it.
+            let lost: BTreeSet<&str> = list(&mine, "rolesLost")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            let now = keyed(&after, "roles", "role");
+            let kept: Vec<String> = group_field(tenant, group, "roles")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|role| !lost.contains(role))
+                .filter_map(|role| {
+                    let held = now.get(role)?;
+                    Some(format!(
+                        "{} (from {})",
+                        self.names.role(role),
+                        self.sources(list(held, "sources"))
+                    ))
+                })
+                .collect();
+            self.change_line("= keeps the role", &kept);
+        }
         let home = |answer: &Value| {
             answer
                 .get("homepage")
                 .map(|h| (h.get("redirect").cloned(), h.get("group").cloned()))
         };
-        if home(before) != home(after) {
-            self.homepage_line(after, "     ~ now lands on");
-            changed = true;
+        if home(before) != home(&after) {
+            self.homepage_line(&after, "     ~ and after `apply` she lands on");
         }
-        if !changed {
-            say!(self, "     nothing changes");
-        }
+        Some(after)
     }
 
     /// One `+`/`-`/`=` line listing `items`; false when there are none.
@@ -828,37 +815,28 @@ fn display_name(item: &Value) -> String {
     }
 }
 
-/// A copy of `tenant` where `user` is added to (or removed from) the manual members of `group`.
-fn with_member(tenant: &Value, group: &str, user: &str, add: bool) -> Value {
-    let mut variant = tenant.clone();
-    let groups = variant
-        .get_mut("groups")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten();
-    for item in groups.filter(|g| text(g, "id") == group) {
-        let Some(object) = item.as_object_mut() else {
-            continue;
-        };
-        let members = object
-            .entry("members")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Some(members) = members.as_array_mut() {
-            members.retain(|m| m.as_str().unwrap_or_else(|| text(m, "user")) != user);
-            if add {
-                members.push(Value::String(user.to_owned()));
-            }
-        }
-    }
-    variant
-}
-
 /// The value of `field` in the group `id` of the tenant.
 fn group_field<'v>(tenant: &'v Value, id: &str, field: &str) -> Option<&'v Value> {
     list(tenant, "groups")
         .iter()
         .find(|g| text(g, "id") == id)?
         .get(field)
+}
+
+/// The display names of role ids.
+fn role_names(names: &Names, ids: &[Value]) -> Vec<String> {
+    ids.iter()
+        .filter_map(Value::as_str)
+        .map(|id| names.role(id).to_owned())
+        .collect()
+}
+
+/// The display names of product ids.
+fn product_names(names: &Names, ids: &[Value]) -> Vec<String> {
+    ids.iter()
+        .filter_map(Value::as_str)
+        .map(|id| names.product(id).to_owned())
+        .collect()
 }
 
 /// The items of the list `items` of an answer, keyed by their id in `key`.
@@ -876,11 +854,6 @@ fn types(item: &Value) -> String {
         .filter_map(Value::as_str)
         .collect();
     names.join(", ")
-}
-
-/// Whether some entry of `before` is missing from `after`.
-fn shrank(before: &[Value], after: &[Value]) -> bool {
-    before.iter().any(|item| !after.contains(item))
 }
 
 /// Whether a trace node held, under the names a trace may use for it.
