@@ -59,8 +59,8 @@
     reason = "exports need `no_mangle`, and buffers handed to the host are raw allocations"
 )]
 
-use std::alloc::{self, Layout};
-use std::cell::RefCell;
+use std::alloc::{self, GlobalAlloc, Layout, System};
+use std::cell::{Cell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 
@@ -186,8 +186,12 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
+    // INVARIANT: only `with_state` reaches the state, one export at a time (the module is
+    // single-threaded and calls do not overlap), so at most one `&mut State` exists. A call that
+    // traps never resumes, so the reference it held is gone too: unlike a `RefCell`, whose borrow
+    // flag a trap would leave set and so wedge every later export, nothing here outlives a trap.
+    static STATE: UnsafeCell<State> = const {
+        UnsafeCell::new(State {
             buffers: Buffers(BTreeMap::new()),
             engines: BTreeMap::new(),
             next_handle: 1,
@@ -197,8 +201,102 @@ thread_local! {
 }
 
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with_borrow_mut(f)
+    RESERVE.with(Reserve::refill);
+    // SAFETY: by the invariant above, no other reference to the state is alive.
+    STATE.with(|state| f(unsafe { &mut *state.get() }))
 }
+
+/// Memory kept aside so that a call whose allocation fails can still finish.
+///
+/// When memory cannot grow, the first allocation that fails gives this block back and is tried
+/// again, so the call can finish with an error answer (the answer writer stops at its own
+/// failed reservation) instead of aborting, which in WebAssembly is a trap. The block is taken
+/// again at the next export.
+struct Reserve {
+    block: Cell<Option<NonNull<u8>>>,
+}
+
+/// How much memory is kept aside.
+const RESERVE_BYTES: usize = 1 << 20;
+
+fn reserve_layout() -> Option<Layout> {
+    Layout::from_size_align(RESERVE_BYTES, 16).ok()
+}
+
+impl Reserve {
+    fn refill(&self) {
+        if self.block.get().is_none() {
+            if let Some(layout) = reserve_layout() {
+                // SAFETY: the layout has a non-zero size.
+                self.block
+                    .set(NonNull::new(unsafe { System.alloc(layout) }));
+            }
+        }
+    }
+
+    /// Gives the block back; true when there was one.
+    fn release(&self) -> bool {
+        match (self.block.take(), reserve_layout()) {
+            (Some(block), Some(layout)) => {
+                // SAFETY: the block was allocated by `refill` with this layout and has just been
+                // taken out of the cell, so it is freed once.
+                unsafe { System.dealloc(block.as_ptr(), layout) };
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+thread_local! {
+    static RESERVE: Reserve = const { Reserve { block: Cell::new(None) } };
+}
+
+/// The module's allocator: the system one, which on failure gives back the reserve and tries
+/// once more.
+struct Allocator;
+
+// SAFETY: every method forwards to `System` with the caller's arguments; the retry only
+// happens after memory was given back, and returns `System`'s result as it is.
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let p = unsafe { System.alloc(layout) };
+        if p.is_null() && RESERVE.with(Reserve::release) {
+            // SAFETY: forwarded as is.
+            return unsafe { System.alloc(layout) };
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if p.is_null() && RESERVE.with(Reserve::release) {
+            // SAFETY: forwarded as is.
+            return unsafe { System.alloc_zeroed(layout) };
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if p.is_null() && RESERVE.with(Reserve::release) {
+            // SAFETY: forwarded as is.
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Allocator = Allocator;
 
 /// Loads `ptr..ptr + len` with `flags`: the engine and the load answer, or the error answer.
 fn load(buffers: &Buffers, ptr: u32, len: u32, flags: u32) -> Result<(Engine, String), String> {

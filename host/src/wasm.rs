@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use groupgate::{error_answer_json, Error, ErrorCode};
 use groupgate_vectors::Backend;
-use wasmtime::{Config, Engine, Instance, Memory, Module, Store, TypedFunc};
+use wasmtime::{Config, Engine, Instance, Memory, Module, ResourceLimiter, Store, TypedFunc};
 
 /// The environment variable that names the module to load.
 pub const MODULE_ENV: &str = "GROUPGATE_WASM";
@@ -98,7 +98,8 @@ impl WasmModule {
     ///
     /// When the module needs imports or lacks an export of the ABI.
     pub fn instantiate(&self) -> Result<Guest, String> {
-        let mut store = Store::new(&self.engine, ());
+        let mut store = Store::new(&self.engine, Limits::default());
+        store.limiter(|limits| limits);
         let instance = Instance::new(&mut store, &self.module, &[])
             .map_err(|e| format!("cannot instantiate: {e}"))?;
         let memory = instance
@@ -128,11 +129,41 @@ impl WasmModule {
     }
 }
 
+/// How far the instance's memory may grow: as far as the module allows, unless a test caps
+/// it to play a host whose memory is full.
+#[derive(Debug, Default)]
+pub struct Limits {
+    max_memory: Option<usize>,
+}
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(
+            self.max_memory.is_none_or(|max| desired <= max)
+                && maximum.is_none_or(|m| desired <= m),
+        )
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
 /// One instance of the module, with typed calls.
 ///
 /// The `*_raw` methods pass their arguments through untouched, so tests can play a careless host.
 pub struct Guest {
-    store: Store<()>,
+    store: Store<Limits>,
     memory: Memory,
     abi_version: TypedFunc<(), u32>,
     alloc: TypedFunc<u32, u32>,
@@ -160,6 +191,11 @@ impl Guest {
         self.abi_version
             .call(&mut self.store, ())
             .map_err(|e| trap("gg_abi_version", e))
+    }
+
+    /// Caps the instance's memory at `bytes` (`None`: no cap): past it, `memory.grow` fails.
+    pub fn limit_memory(&mut self, bytes: Option<usize>) {
+        self.store.data_mut().max_memory = bytes;
     }
 
     /// The size of the instance's memory in bytes.

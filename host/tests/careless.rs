@@ -241,3 +241,62 @@ fn answers_are_freed_so_memory_stays_flat() {
     }
     assert_eq!(guest.memory_size(), size);
 }
+
+/// A host whose memory is full: `memory.grow` fails. An answer that no longer fits becomes an
+/// error answer, `gg_alloc` returns 0, and once memory is free again every export works.
+#[test]
+fn memory_that_cannot_grow_gives_error_answers_not_traps() {
+    // Many dangling member references: a load that fits, a `diagnostics` answer of megabytes.
+    let members: Vec<String> = (0..60_000).map(|n| format!("\"ghost-{n}\"")).collect();
+    let snapshot = format!(
+        r#"{{"users":[{{"id":"u1"}}],"products":[{{"id":"p1"}}],
+            "groups":[{{"id":"g1","name":"G","members":["u1",{}],"products":["p1"]}}]}}"#,
+        members.join(",")
+    );
+    let mut guest = common::guest();
+    let (handle, answer) = guest.load(&snapshot, false).expect("loads without a trap");
+    assert_ne!(handle, 0, "the snapshot loads: {answer:.300}");
+    // Whatever memory the instance has now, and not a page more.
+    let full = guest.memory_size();
+    guest.limit_memory(Some(full));
+    let mut refused = 0;
+    for _ in 0..3 {
+        match guest.query(handle, r#"{"op":"diagnostics"}"#) {
+            Ok(answer) => {
+                let value = json(&answer);
+                if value.get("error").is_some() {
+                    assert_eq!(value["error"]["code"], "limit-exceeded", "{answer:.300}");
+                    refused += 1;
+                }
+            }
+            Err(message) => {
+                assert!(
+                    message.contains("could not allocate"),
+                    "a trap instead of an answer: {message}"
+                );
+                refused += 1;
+            }
+        }
+        assert_eq!(
+            guest.check(handle, "u1", "p1"),
+            Ok(1),
+            "the fast check still works"
+        );
+    }
+    assert!(refused > 0, "a megabytes answer fitted in a full memory");
+    assert_eq!(
+        guest.alloc_raw(64 << 20).expect("no trap"),
+        0,
+        "gg_alloc(64 MiB) is 0"
+    );
+    // Memory again: every export answers in full.
+    guest.limit_memory(None);
+    let answer = guest
+        .query(handle, r#"{"op":"diagnostics"}"#)
+        .expect("no trap");
+    assert_eq!(
+        json(&answer)["diagnostics"].as_array().map(Vec::len),
+        Some(60_000)
+    );
+    still_works(&mut guest, handle);
+}

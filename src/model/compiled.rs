@@ -349,8 +349,26 @@ impl<'a> Dec<'a> {
         }
     }
 
+    /// Canonical JSON, which answers splice as it is: checked to be exactly that.
     fn canonical(&mut self) -> R<Option<Canonical>> {
-        Ok(self.opt_string()?.map(Canonical::from_text))
+        match self.opt_string()? {
+            None => Ok(None),
+            Some(text) => Self::checked(text).map(Some),
+        }
+    }
+
+    /// Canonical JSON written without a presence flag.
+    fn canonical_text(&mut self) -> R<Option<Canonical>> {
+        Self::checked(self.string()?).map(Some)
+    }
+
+    fn checked(text: String) -> R<Canonical> {
+        let value = crate::json::parse(&text).map_err(|_| corrupt("a dashboard is not JSON"))?;
+        let canonical = Canonical::of(&value);
+        if canonical.as_str() != text {
+            return Err(corrupt("a dashboard is not canonical JSON"));
+        }
+        Ok(canonical)
     }
 
     fn ids<I: Ix>(&mut self) -> R<IdTable<I>> {
@@ -712,7 +730,10 @@ impl Tenant {
         let mut dashboards = Map::default();
         for _ in 0..n {
             let u = d.ix::<UserIx>(slots)?;
-            dashboards.insert(u, Canonical::from_text(d.string()?));
+            let layout = d
+                .canonical_text()?
+                .ok_or_else(|| corrupt("a user dashboard is missing"))?;
+            dashboards.insert(u, layout);
         }
         // Role slots are not known yet: direct roles are checked once the catalog is read.
         let roles_raw = d.u32s()?;
