@@ -2,6 +2,8 @@
 # Tools are installed by scripts/install-wasm-toolchain.sh and .ci/run.
 
 SHELL := bash
+# A case filter left in the environment must not thin out a CI run.
+unexport VECTORS
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 CONSOLE_DEPS := console/node_modules/.package-lock.json
@@ -28,8 +30,9 @@ setup-wasm:
 demo: setup-wasm wasm-abi
 	cargo run -q -p groupgate-host -- demo
 
+# Every crate's tests but the host's, which need the wasm module (`test-host`).
 test:
-	cargo test
+	cargo test --workspace --exclude groupgate-host
 
 # The plain module (no imports): $(TARGET_DIR)/abi/groupgate.wasm.
 wasm-abi: $(NODE_DEPS)

@@ -11,7 +11,9 @@
 //! * `user_access`: 10,000 `userAccess` requests;
 //! * `preview_rule/<n>`: the five fixed rules of increasing complexity;
 //! * `members`: the largest group, first page;
-//! * `apply_add_member`, `apply_set_rule`, `impact`: the change questions.
+//! * `impact` (removing a composite group), `apply_add_member`, `apply_upsert_user` (one
+//!   attribute), `apply_set_rule`: the change questions;
+//! * `load_compiled`: restoring the engine from its compiled bytes.
 //!
 //! Throughput is set to the number of questions per iteration, so criterion's time divided by
 //! it is the time per question (`benches/summarize.py` does that division).
@@ -45,12 +47,14 @@ fn sizes() -> Vec<Size> {
         .collect()
 }
 
-/// Fails loudly (once, outside the timed loop) when a request comes back as an error.
+/// Fails (once, outside the timed loop) when a request comes back as an error: a bench that
+/// times an error answer measures nothing.
 fn expect_answer(engine: &mut Engine, what: &str, request: &str) {
-    let answer = engine.answer_json(request);
-    if answer.is_empty() || answer.starts_with("{\"error\"") {
-        eprintln!("warning: {what} answers {answer:.300}");
-    }
+    let answer = engine.query_json(request);
+    assert!(
+        !answer.is_empty() && !answer.starts_with("{\"error\""),
+        "{what} answers {answer:.300}"
+    );
 }
 
 fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, size: Size) {
@@ -177,7 +181,18 @@ fn evaluate(c: &mut Criterion) {
         let add_member = tenant.apply_add_member_request();
         expect_answer(&mut engine, "apply addMember", &add_member);
         group.bench_function("apply_add_member", |b| {
-            b.iter(|| engine.answer_json(black_box(&add_member)))
+            b.iter(|| engine.query_json(black_box(&add_member)))
+        });
+        let upsert_a = tenant.apply_upsert_user_request(0);
+        let upsert_b = tenant.apply_upsert_user_request(1);
+        expect_answer(&mut engine, "apply upsertUser", &upsert_a);
+        let mut turn = false;
+        group.bench_function("apply_upsert_user", |b| {
+            b.iter(|| {
+                turn = !turn;
+                let request = if turn { &upsert_b } else { &upsert_a };
+                engine.query_json(black_box(request))
+            })
         });
         let set_rule_a = tenant.apply_set_rule_request(0);
         let set_rule_b = tenant.apply_set_rule_request(1);
@@ -187,8 +202,12 @@ fn evaluate(c: &mut Criterion) {
             b.iter(|| {
                 turn = !turn;
                 let request = if turn { &set_rule_b } else { &set_rule_a };
-                engine.answer_json(black_box(request))
+                engine.query_json(black_box(request))
             })
+        });
+        let bytes = engine.to_compiled();
+        group.bench_function("load_compiled", |b| {
+            b.iter(|| Engine::from_compiled(black_box(&bytes)))
         });
         group.finish();
     }

@@ -126,6 +126,11 @@ fn vectors() {
     }
     println!("vectors: {passed} passed, {failed} failed");
     assert!(
+        passed + failed > 0,
+        "no case ran{}",
+        filter.map_or(String::new(), |f| format!(": VECTORS={f} matches none"))
+    );
+    assert!(
         malformed.is_empty(),
         "malformed vector files: {malformed:?}"
     );

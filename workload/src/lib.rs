@@ -937,6 +937,19 @@ impl Tenant {
         )
     }
 
+    /// The `apply` request of the workload: one upsertUser that moves a user to another
+    /// location and changes nothing else. `variant` picks the location, so repeated runs keep
+    /// changing state.
+    pub fn apply_upsert_user_request(&self, variant: usize) -> String {
+        let index = self.users.len() / 2;
+        let mut user = self.users[index].clone();
+        user.location = ((usize::from(user.location) + 1 + variant % 2) % LOCATIONS.len()) as u8;
+        let mut out = String::from("{\"op\":\"apply\",\"changes\":[{\"upsertUser\":");
+        self.write_user(&mut out, index, &user);
+        out.push_str("}]}");
+        out
+    }
+
     /// The `impact` request of the workload: removing one composite group.
     pub fn impact_request(&self) -> String {
         format!(
