@@ -519,11 +519,6 @@ impl Canonical {
         Canonical(to_canonical(value).into_boxed_str())
     }
 
-    /// Canonical text already made (from a compiled snapshot).
-    pub fn from_text(text: String) -> Canonical {
-        Canonical(text.into_boxed_str())
-    }
-
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -100,36 +100,27 @@ pub fn read_item(
 ) -> Result<Item, Error> {
     let fail = Fail::default();
     let base = Base::At(path);
-    let read = match kind {
-        ItemKind::User => {
-            let mut attrs = AttrBuilder::default();
-            value
-                .deserialize_any(ItemSeed {
-                    fail: &fail,
-                    base,
-                    kind: Kind::User(&mut attrs, 0),
-                })
-                .map(|raw| match raw {
-                    RawItem::User(user) => RawItem::UserWith(user, attrs.finish()),
-                    other => other,
-                })
-        }
-        ItemKind::Group => value.deserialize_any(ItemSeed {
-            fail: &fail,
-            base,
-            kind: Kind::Group,
-        }),
-        ItemKind::Role => value.deserialize_any(ItemSeed {
-            fail: &fail,
-            base,
-            kind: Kind::Role,
-        }),
-        ItemKind::Product => value.deserialize_any(ItemSeed {
-            fail: &fail,
-            base,
-            kind: Kind::Product,
-        }),
+    // The item is read from its text, so one set of visitors serves snapshots and items.
+    let text = value.to_string();
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    reader.disable_recursion_limit();
+    let kind_of = |attrs| match kind {
+        ItemKind::User => Kind::User(attrs, 0),
+        ItemKind::Group => Kind::Group,
+        ItemKind::Role => Kind::Role,
+        ItemKind::Product => Kind::Product,
     };
+    let mut attrs = AttrBuilder::default();
+    let read = reader
+        .deserialize_any(ItemSeed {
+            fail: &fail,
+            base,
+            kind: kind_of(&mut attrs),
+        })
+        .map(|raw| match raw {
+            RawItem::User(user) => RawItem::UserWith(user, attrs.finish()),
+            other => other,
+        });
     let raw = match read {
         Ok(raw) => raw,
         Err(error) => {
