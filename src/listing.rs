@@ -11,7 +11,7 @@ use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, RoleIx, UserIx};
 use crate::model::{Membership, Tenant};
 use crate::sets::Bits;
-use crate::text::{compare_names, fold};
+use crate::text::{compare_names, fold, lower};
 
 /// A page: 1-based number and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +147,10 @@ pub fn list_groups<'t>(t: &'t Tenant, q: &GroupQuery) -> (usize, Vec<(GroupIx, &
             .chain(role_texts)
             .any(|text| fold(text).contains(needle.as_str()))
     };
-    let mut rows: Vec<(GroupIx, &str)> = t
+    // Each row carries its name's order key, made once: comparing through `lower` would copy
+    // both names on every comparison, and one long name chosen as a pivot would be copied
+    // once per group.
+    let mut rows: Vec<(GroupIx, &str, String)> = t
         .groups_by_id()
         .filter(|&g| q.include_hidden || t.group_listing(g).visible)
         .filter(|&g| match q.status {
@@ -156,10 +159,13 @@ pub fn list_groups<'t>(t: &'t Tenant, q: &GroupQuery) -> (usize, Vec<(GroupIx, &
             Status::All => true,
         })
         .filter(|&g| matches_search(g))
-        .map(|g| (g, t.group_name(g).resolve(&chain, default)))
+        .map(|g| {
+            let name = t.group_name(g).resolve(&chain, default);
+            (g, name, lower(name))
+        })
         .collect();
-    let by_name = |a: &(GroupIx, &str), b: &(GroupIx, &str)| {
-        compare_names(a.1, b.1).then(t.group_rank(a.0).cmp(&t.group_rank(b.0)))
+    let by_name = |a: &(GroupIx, &str, String), b: &(GroupIx, &str, String)| {
+        compare_names((&a.2, a.1), (&b.2, b.1)).then(t.group_rank(a.0).cmp(&t.group_rank(b.0)))
     };
     let role_count = |g: GroupIx| t.group_roles(g).len();
     match q.sort {
@@ -195,7 +201,10 @@ pub fn list_groups<'t>(t: &'t Tenant, q: &GroupQuery) -> (usize, Vec<(GroupIx, &
         }),
     }
     let total = rows.len();
-    (total, q.page.of(rows))
+    (
+        total,
+        q.page.of(rows.into_iter().map(|(g, name, _)| (g, name))),
+    )
 }
 
 /// Which members `members` keeps by type.
