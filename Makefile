@@ -13,10 +13,10 @@ PACKAGE := pkg/inline/groupgate.js
 PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/package-js.mjs
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
-	test-console test-examples console native-answers size fmt-check clippy node-deps bench
+	test-console test-examples test-hostile console native-answers size fmt-check clippy node-deps bench
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
-	test-examples size bench-smoke
+	test-examples test-hostile size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps
@@ -45,6 +45,10 @@ wasm-js: $(NODE_DEPS)
 # The vector corpus, surface and careless-host tests through wasmtime.
 test-host: wasm-abi
 	cargo test -p groupgate-host
+
+# Hostile inputs natively and in wasmtime, each under a memory and time budget.
+test-hostile: wasm-abi
+	cargo test --profile hostile -p groupgate-host --test hostile -- --ignored --nocapture
 
 # The native answers to every vector case, which the Node runner compares byte for byte.
 native-answers:

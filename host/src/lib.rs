@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod demo;
+pub mod hostile;
 pub mod native;
 pub mod wasm;

@@ -453,10 +453,15 @@ impl WasmBackend {
     ///
     /// When the module does not instantiate.
     pub fn from_module(module: &WasmModule) -> Result<WasmBackend, String> {
-        Ok(WasmBackend {
-            guest: module.instantiate()?,
-            handle: 0,
-        })
+        let mut guest = module.instantiate()?;
+        // A host with a memory budget: the module's memory may not grow past it.
+        if let Some(bytes) = std::env::var("GROUPGATE_WASM_MEMORY_LIMIT")
+            .ok()
+            .and_then(|b| b.parse::<usize>().ok())
+        {
+            guest.limit_memory(Some(bytes));
+        }
+        Ok(WasmBackend { guest, handle: 0 })
     }
 
     /// The guest, for calls beyond [`Backend`].

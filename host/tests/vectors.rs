@@ -63,4 +63,9 @@ fn corpus_through_wasmtime_matches_the_native_core() {
     }
     println!("{passed} passed, {} failed", failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        passed > 0,
+        "no case ran (VECTORS={:?})",
+        std::env::var("VECTORS").ok()
+    );
 }
