@@ -6,7 +6,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
-	native-answers size fmt-check clippy node-deps bench
+	native-answers size fmt-check clippy node-deps bench fuzz-smoke
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser size bench-smoke
 
@@ -75,3 +75,9 @@ bench:
 	cargo bench --bench evaluate
 	python3 benches/summarize.py
 	cargo run --release -q -p groupgate-bench-cedar --bin bench-cedar -- --size $(or $(BENCH_CEDAR_SIZE),medium)
+
+# Coverage-guided fuzzing (fuzz/README.md): every libFuzzer target for FUZZ_SECONDS each
+# (default 25), failing on any crash, panic or hang. Installs cargo-fuzz when missing;
+# stable Rust, no sanitizer.
+fuzz-smoke:
+	fuzz/scripts/run.sh -t $(or $(FUZZ_SECONDS),25)
