@@ -13,7 +13,7 @@ PACKAGE := pkg/inline/groupgate.js
 PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/package-js.mjs
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
-	test-console test-examples test-hostile console native-answers size fmt-check clippy node-deps bench
+	test-console test-examples test-hostile console native-answers size fmt-check clippy node-deps bench fuzz-smoke
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
 	test-examples test-hostile size bench-smoke
@@ -111,3 +111,9 @@ bench:
 	cargo bench --bench evaluate
 	python3 benches/summarize.py
 	cargo run --release -q -p groupgate-bench-cedar --bin bench-cedar -- --size $(or $(BENCH_CEDAR_SIZE),medium)
+
+# Coverage-guided fuzzing (fuzz/README.md): every libFuzzer target for FUZZ_SECONDS each
+# (default 25), failing on any crash, panic or hang. Installs cargo-fuzz when missing;
+# stable Rust, no sanitizer.
+fuzz-smoke:
+	fuzz/scripts/run.sh -t $(or $(FUZZ_SECONDS),25)

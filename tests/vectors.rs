@@ -71,6 +71,7 @@ const FILES: &[(&str, &str)] = load![
     "roles",
     "rule_limits",
     "rules_text",
+    "rules_numbers",
     "strict",
     "strict_as_of",
     "strict_member_of_cycle",
