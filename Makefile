@@ -46,9 +46,11 @@ wasm-js: $(NODE_DEPS)
 test-host: wasm-abi
 	cargo test -p groupgate-host
 
-# Hostile inputs natively and in wasmtime, each under a memory and time budget.
-test-hostile: wasm-abi
+# Hostile inputs natively, in wasmtime and in Node, each under a memory and time budget.
+test-hostile: wasm-abi wasm-js $(NODE_DEPS)
 	cargo test --profile hostile -p groupgate-host --test hostile -- --ignored --nocapture
+	cargo run -q --profile hostile -p groupgate-host --example hostile -- $(TARGET_DIR)/hostile-inputs
+	GROUPGATE_HOSTILE_DIR=$(abspath $(TARGET_DIR)/hostile-inputs) node --test tests/node/hostile.test.mjs
 
 # The native answers to every vector case, which the Node runner compares byte for byte.
 native-answers:

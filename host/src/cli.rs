@@ -38,7 +38,8 @@ Usage:
 Options:
   --native    run the core compiled natively instead of the WebAssembly module
               (by default the module $GROUPGATE_WASM, else target/abi/groupgate.wasm
-              as built by `make wasm-abi`, runs in wasmtime)
+              as built by `make wasm-abi`, runs in wasmtime; $GROUPGATE_WASM_MEMORY_LIMIT,
+              in bytes, caps how far its memory may grow)
   --strict    refuse a snapshot with error-severity diagnostics
   -h, --help  show this text
   -V, --version

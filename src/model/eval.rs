@@ -4,7 +4,7 @@
 //! All three read attributes, the user record and group members the same way, and a unit test
 //! holds them to the same answers.
 
-use crate::hash::Map;
+use crate::hash::{Map, Set};
 use crate::ids::{GroupIx, Ix, UserIx};
 use crate::rules::{Condition, Op, Operand, Rule};
 use crate::sets::Bits;
@@ -72,11 +72,7 @@ impl Tenant {
         bits
     }
 
-    fn match_bits<'t>(
-        &'t self,
-        rule: &Rule,
-        cache: &mut Map<String, Map<&'t str, Vec<u32>>>,
-    ) -> Bits {
+    fn match_bits<'t>(&'t self, rule: &Rule, cache: &mut Map<String, Lines<'t>>) -> Bits {
         let slots = self.user_slots();
         match rule {
             Rule::All(children) => {
@@ -105,11 +101,7 @@ impl Tenant {
         }
     }
 
-    fn condition_bits<'t>(
-        &'t self,
-        cond: &Condition,
-        cache: &mut Map<String, Map<&'t str, Vec<u32>>>,
-    ) -> Bits {
+    fn condition_bits<'t>(&'t self, cond: &Condition, cache: &mut Map<String, Lines<'t>>) -> Bits {
         let slots = self.user_slots();
         let field = cond.field.as_deref().unwrap_or("");
         match cond.op {
@@ -118,26 +110,10 @@ impl Tenant {
                 None => Bits::empty(slots),
             },
             Op::ReportsTo => {
-                let target = scalar_text(&cond.value);
-                if record(field).is_some() {
-                    return self.record_reports_to(field, &target);
-                }
-                let index = cache.entry(field.to_owned()).or_insert_with(|| {
-                    let columns = self.attrs.resolve(field);
-                    named_by(&columns, slots)
-                });
-                let mut found = Bits::empty(slots);
-                let mut queue: Vec<u32> = index.get(target.as_str()).cloned().unwrap_or_default();
-                while let Some(u) = queue.pop() {
-                    if found.contains(u) {
-                        continue;
-                    }
-                    found.insert(u);
-                    if let Some(next) = index.get(self.user_id(UserIx::new(u))) {
-                        queue.extend(next.iter().copied().filter(|&n| !found.contains(n)));
-                    }
-                }
-                found
+                let lines = cache
+                    .entry(field.to_owned())
+                    .or_insert_with(|| self.lines(field));
+                lines.below(&scalar_text(&cond.value), slots)
             }
             op => {
                 let (positive, negated) = op.positive();
@@ -176,16 +152,59 @@ impl Tenant {
         }
     }
 
-    /// `REPORTS TO` over a user-record field: the record names one user, so the chain is a
-    /// walk per user.
-    fn record_reports_to(&self, field: &str, target: &str) -> Bits {
-        let mut bits = Bits::empty(self.user_slots());
-        for &u in self.users_by_name() {
-            if self.user_reports_to(field, u, target) {
-                bits.insert(u.get());
+    /// A user-record field of `u`, borrowed.
+    fn record_str(&self, field: &str, u: UserIx) -> Option<&str> {
+        match record(field) {
+            Some(0) => Some(self.user_id(u)),
+            Some(1) => self.user_name(u),
+            Some(2) => Some(self.org_role(u).as_str()),
+            _ => None,
+        }
+    }
+
+    /// `field`'s reporting lines: who names each text, and who names each user.
+    fn lines(&self, field: &str) -> Lines<'_> {
+        let slots = self.user_slots();
+        let by_text: Map<&str, Vec<u32>> = if record(field).is_some() {
+            let mut by_text: Map<&str, Vec<u32>> = Map::default();
+            for &u in self.users_by_name() {
+                if let Some(text) = self.record_str(field, u) {
+                    by_text.entry(text).or_default().push(u.get());
+                }
+            }
+            by_text
+        } else {
+            named_by(&self.attrs.resolve(field), slots)
+        };
+        // Who names each user, laid out by slot, so walking down a chain reads memory in
+        // the order the users were given rather than jumping between scattered lists.
+        let mut start = vec![0u32; slots + 1];
+        let mut owner: Vec<(usize, &Vec<u32>)> = Vec::new();
+        for (text, users) in &by_text {
+            if let Some((u, _)) = self.users.ids.lookup(text) {
+                owner.push((u.index(), users));
             }
         }
-        bits
+        owner.sort_unstable_by_key(|(u, _)| *u);
+        let mut flat = Vec::with_capacity(owner.iter().map(|(_, users)| users.len()).sum());
+        let mut next = 0usize;
+        for (u, users) in owner {
+            while next <= u {
+                if let Some(s) = start.get_mut(next) {
+                    *s = flat.len() as u32;
+                }
+                next += 1;
+            }
+            flat.extend_from_slice(users);
+        }
+        for s in start.iter_mut().skip(next) {
+            *s = flat.len() as u32;
+        }
+        Lines {
+            named: by_text,
+            start,
+            flat,
+        }
     }
 
     /// The value `field` reads for `u`.
@@ -198,27 +217,32 @@ impl Tenant {
 
     /// Whether `u`'s `field` leads, in one step or more, to `target` (SPEC §4.2).
     fn user_reports_to(&self, field: &str, u: UserIx, target: &str) -> bool {
-        let mut seen: Vec<UserIx> = Vec::new();
+        let mut seen: Set<u32> = Set::default();
         let mut queue = vec![u];
         while let Some(v) = queue.pop() {
-            if seen.contains(&v) {
+            if !seen.insert(v.get()) {
                 continue;
             }
-            seen.push(v);
-            let texts: Vec<String> = match self.field_value(field, v) {
-                FieldValue::Record(text) => text.into_iter().collect(),
-                FieldValue::Attr(value) => value
-                    .into_iter()
-                    .flat_map(|value| value.items().map(|(t, _, _)| t.to_owned()))
-                    .collect(),
-            };
-            for text in texts {
+            let mut step = |text: &str| {
                 if text == target {
                     return true;
                 }
-                if let Some(next) = self.user(&text) {
+                if let Some(next) = self.user(text) {
                     queue.push(next);
                 }
+                false
+            };
+            let reached = match record(field) {
+                Some(_) => self.record_str(field, v).is_some_and(&mut step),
+                None => self
+                    .attrs
+                    .value(field, v)
+                    .into_iter()
+                    .flat_map(AttrValue::items)
+                    .any(|(text, _, _)| step(text)),
+            };
+            if reached {
+                return true;
             }
         }
         false
@@ -309,6 +333,50 @@ impl Tenant {
     }
 }
 
+/// One field's reporting lines, built on the first `REPORTS TO` over the field in an
+/// evaluation: who names each text, and, by user slot, who names that user's id. A chain is
+/// then walked down over slots without hashing an id per step, so a rule with many
+/// `REPORTS TO` over a deep chain costs the users it reaches, not their ids' hashes.
+pub(super) struct Lines<'t> {
+    /// The users naming each text.
+    named: Map<&'t str, Vec<u32>>,
+    /// By user slot, where in `flat` the users naming that user start; one past the last
+    /// slot, the end.
+    start: Vec<u32>,
+    /// The users naming each user, slot after slot.
+    flat: Vec<u32>,
+}
+
+impl Lines<'_> {
+    /// The users naming user slot `u`.
+    fn naming(&self, u: u32) -> &[u32] {
+        let u = u as usize;
+        match (self.start.get(u), self.start.get(u + 1)) {
+            (Some(&a), Some(&b)) => self.flat.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Everyone whose line leads to `target`, in one step or more.
+    fn below(&self, target: &str, slots: usize) -> Bits {
+        let mut found = Bits::empty(slots);
+        let mut queue: Vec<u32> = self.named.get(target).cloned().unwrap_or_default();
+        while let Some(u) = queue.pop() {
+            if found.contains(u) {
+                continue;
+            }
+            found.insert(u);
+            queue.extend(
+                self.naming(u)
+                    .iter()
+                    .copied()
+                    .filter(|&n| !found.contains(n)),
+            );
+        }
+        found
+    }
+}
+
 enum FieldValue<'a> {
     Record(Option<String>),
     Attr(Option<&'a AttrValue>),
@@ -339,11 +407,12 @@ mod tests {
     /// Evaluates `rule` over the users all three ways and checks they agree with `expect`.
     fn check(t: &Tenant, rule: &str, expect: &[&str]) {
         let parsed = parse_rule(rule).unwrap();
-        let all: Vec<&str> = t
+        let mut all: Vec<&str> = t
             .matching_users(&parsed)
             .iter()
             .map(|u| t.user_id(UserIx::new(u)))
             .collect();
+        all.sort_unstable();
         assert_eq!(all, expect, "{rule}");
         for u in t.users_by_id() {
             let one = t.user_matches(&parsed, u);
@@ -393,5 +462,48 @@ mod tests {
         check(&t, "manager REPORTS TO d", &[]);
         check(&t, "NOT manager REPORTS TO c", &["d"]);
         check(&t, "id REPORTS TO a", &["a"]);
+    }
+
+    fn strs(ids: &[String]) -> Vec<&str> {
+        ids.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn reports_to_walks_long_chains_and_record_fields_alike() {
+        // u1 reports to u0, u2 to u1, …; each user's name names the next user up, given in
+        // reverse order so slots and the chain run opposite ways.
+        let users: Vec<String> = (0..300)
+            .rev()
+            .map(|i| {
+                let up = if i == 0 {
+                    "ceo".to_owned()
+                } else {
+                    format!("u{}", i - 1)
+                };
+                format!(r#"{{"id":"u{i}","name":"{up}","attributes":{{"manager":"{up}"}}}}"#)
+            })
+            .collect();
+        let t = Tenant::compile(
+            read_snapshot(&format!(r#"{{"users":[{}]}}"#, users.join(","))).unwrap(),
+        );
+        // Ids below user `k`, in the order `check` compares them (sorted; all are
+        // u0..u299, so u101..u200 come first among those below u100).
+        let below = |k: usize| -> Vec<String> {
+            let mut ids: Vec<String> = (k + 1..300).map(|i| format!("u{i}")).collect();
+            ids.sort();
+            ids
+        };
+        let mut everyone: Vec<String> = (0..300).map(|i| format!("u{i}")).collect();
+        everyone.sort();
+        for field in ["manager", "name"] {
+            check(&t, &format!("{field} REPORTS TO ceo"), &strs(&everyone));
+            check(&t, &format!("{field} REPORTS TO u150"), &strs(&below(150)));
+            check(&t, &format!("{field} REPORTS TO u299"), &[]);
+            check(
+                &t,
+                &format!("{field} REPORTS TO u100 AND NOT {field} REPORTS TO u200"),
+                &strs(&below(100)[..100]),
+            );
+        }
     }
 }
