@@ -1,0 +1,764 @@
+//! What a rule can name, ranked and indexed for suggestions (SPEC §7.4): the fields, each
+//! field's values merged as `=` takes them, the groups, and the users a `REPORTS TO` can lead
+//! to. Each list is held in the order suggestions give it (largest count first, then label
+//! bytes), with its labels and details folded as for search and sorted, so that the entries
+//! starting with a partial token are found by binary search rather than by a scan.
+//!
+//! Nothing here is built until a suggestion needs it, and then only the part it needs, once
+//! per tenant: a [`Vocabulary`] is a set of cells that fill on first use and are shared by
+//! the tenant's clones. A change gives the tenant a fresh, empty one (`Tenant::apply`).
+//!
+//! INVARIANT: a filled cell describes the tenant that holds the vocabulary.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use crate::hash::Map;
+use crate::ids::{GroupIx, UserIx};
+use crate::rules::is_number_word;
+use crate::text::{fold, lower};
+
+use super::attrs::{resolved_value_counts, AttrValue};
+use super::Tenant;
+
+/// How many entries starting with a partial token are gathered and sorted; past that, the
+/// ranked list is walked instead, since matches are then dense.
+const GATHER: usize = 4096;
+
+/// Separates folded texts in a haystack.
+const SEP: char = '\u{1}';
+
+/// The suggestion lists of one tenant, each built on first use.
+#[derive(Default)]
+pub struct Vocabulary {
+    fields: OnceLock<Ranked<FieldChoice>>,
+    groups: OnceLock<Ranked<GroupChoice>>,
+    /// Per attribute column: its values, and the users as `REPORTS TO` targets through it.
+    columns: OnceLock<Vec<ColumnCells>>,
+    /// The values of `id`, `name` and `orgRole`.
+    record: [OnceLock<Arc<Values>>; 3],
+}
+
+#[derive(Default)]
+struct ColumnCells {
+    values: OnceLock<Arc<Values>>,
+    reports: OnceLock<Arc<Ranked<UserChoice>>>,
+}
+
+impl fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let columns = self.columns.get().map_or(0, |c| {
+            c.iter()
+                .filter(|c| c.values.get().is_some() || c.reports.get().is_some())
+                .count()
+        });
+        f.debug_struct("Vocabulary")
+            .field("fields", &self.fields.get().map(Ranked::len))
+            .field("groups", &self.groups.get().map(Ranked::len))
+            .field("columns_built", &columns)
+            .finish()
+    }
+}
+
+/// A field rules can name: an attribute key, or `id`, `name`, `orgRole`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChoice {
+    /// The key.
+    pub key: Box<str>,
+    /// How many users hold a value for it (one that `EXISTS` holds for).
+    pub count: usize,
+}
+
+/// What kind of JSON scalar a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueKind {
+    /// A number.
+    Number,
+    /// A boolean.
+    Bool,
+    /// A string.
+    Text,
+}
+
+/// A value of a field: the spellings `=` takes as equal, as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueChoice {
+    /// The most frequent spelling (ties: the smallest in bytes).
+    pub label: Box<str>,
+    /// What that spelling is.
+    pub kind: ValueKind,
+    /// How many users hold any of the spellings.
+    pub count: usize,
+}
+
+/// A group `MEMBER OF` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupChoice {
+    /// The group.
+    pub group: GroupIx,
+    /// Its member count.
+    pub count: usize,
+}
+
+/// A user `REPORTS TO` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserChoice {
+    /// The user.
+    pub user: UserIx,
+    /// How many users name them, exactly, in the field the chain follows.
+    pub count: usize,
+}
+
+/// The values of one field.
+#[derive(Debug, Default)]
+pub struct Values {
+    /// The values, ranked.
+    pub choices: Ranked<ValueChoice>,
+    /// Whether some value is a number or a date (numbers written as text count), so that
+    /// `<` and friends fit.
+    pub ordered: bool,
+    /// Whether some value is the id of a user, so that `REPORTS TO` fits.
+    pub names_users: bool,
+}
+
+/// Entries in the order suggestions give them, searchable by folded label and detail.
+#[derive(Debug)]
+pub struct Ranked<T> {
+    items: Vec<T>,
+    labels: Folded,
+    details: Option<Folded>,
+}
+
+impl<T> Default for Ranked<T> {
+    fn default() -> Self {
+        Ranked {
+            items: Vec::new(),
+            labels: Folded::new(std::iter::empty::<&str>()),
+            details: None,
+        }
+    }
+}
+
+impl<T> Ranked<T> {
+    /// Ranks `items`, already in order, with each one's label and detail.
+    fn new<L: AsRef<str>, D: AsRef<str>>(
+        items: Vec<T>,
+        labels: impl IntoIterator<Item = L>,
+        details: Option<Vec<D>>,
+    ) -> Ranked<T> {
+        Ranked {
+            items,
+            labels: Folded::new(labels),
+            details: details.map(Folded::new),
+        }
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The entry at rank `i`.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.items.get(i)
+    }
+
+    /// Whether entry `i`'s folded label or detail starts with `needle` (folded).
+    fn starts_with(&self, i: usize, needle: &str) -> bool {
+        self.labels.text(i).starts_with(needle)
+            || self
+                .details
+                .as_ref()
+                .is_some_and(|d| d.text(i).starts_with(needle))
+    }
+
+    /// The first `limit` entries, by rank, whose folded label or detail starts with `needle`
+    /// (already folded). Costs a binary search and what it returns, unless very many entries
+    /// match, when the ranked list is walked until `limit` are found.
+    pub fn starting(&self, needle: &str, limit: usize) -> Vec<usize> {
+        if needle.is_empty() {
+            return (0..self.len().min(limit)).collect();
+        }
+        let by_label = self.labels.with_prefix(needle);
+        let by_detail = self
+            .details
+            .as_ref()
+            .map_or(&[][..], |d| d.with_prefix(needle));
+        if by_label.len() + by_detail.len() <= GATHER {
+            let mut out: Vec<usize> = by_label
+                .iter()
+                .chain(by_detail)
+                .map(|&i| i as usize)
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out.truncate(limit);
+            return out;
+        }
+        (0..self.len())
+            .filter(|&i| self.starts_with(i, needle))
+            .take(limit)
+            .collect()
+    }
+
+    /// The first `limit` entries, by rank, whose folded label or detail contains `needle`
+    /// (already folded) but neither starts with it: the ones [`Ranked::starting`] leaves out.
+    pub fn containing(&self, needle: &str, limit: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        if needle.is_empty() || limit == 0 {
+            return out;
+        }
+        let mut labels = self.labels.hits(needle).peekable();
+        let mut details = self.details.as_ref().map(|d| d.hits(needle).peekable());
+        loop {
+            let next = match (labels.peek(), details.as_mut().and_then(|d| d.peek())) {
+                (None, None) => break,
+                (Some(&a), None) => a,
+                (None, Some(&b)) => b,
+                (Some(&a), Some(&b)) => a.min(b),
+            };
+            if labels.peek() == Some(&next) {
+                labels.next();
+            }
+            if let Some(d) = details.as_mut() {
+                if d.peek() == Some(&next) {
+                    d.next();
+                }
+            }
+            if !self.starts_with(next, needle) {
+                out.push(next);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Folded texts, one per entry: joined into one haystack, and sorted.
+#[derive(Debug)]
+struct Folded {
+    /// Each entry's folded text followed by [`SEP`], by rank.
+    hay: String,
+    /// Where each entry's text starts in `hay`, and, last, the length of `hay`.
+    starts: Vec<usize>,
+    /// The entries by folded text, then rank.
+    sorted: Vec<u32>,
+}
+
+impl Folded {
+    fn new<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Folded {
+        let mut hay = String::new();
+        let mut starts = Vec::new();
+        for text in texts {
+            starts.push(hay.len());
+            hay.push_str(&fold(text.as_ref()));
+            hay.push(SEP);
+        }
+        starts.push(hay.len());
+        let mut folded = Folded {
+            hay,
+            starts,
+            sorted: Vec::new(),
+        };
+        let count = u32::try_from(folded.starts.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        let mut sorted: Vec<u32> = (0..count).collect();
+        sorted.sort_by(|&a, &b| {
+            folded
+                .text(a as usize)
+                .cmp(folded.text(b as usize))
+                .then(a.cmp(&b))
+        });
+        folded.sorted = sorted;
+        folded
+    }
+
+    /// Entry `i`'s folded text.
+    fn text(&self, i: usize) -> &str {
+        let start = self.starts.get(i).copied().unwrap_or(0);
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(start, |&next| next - SEP.len_utf8());
+        self.hay.get(start..end).unwrap_or("")
+    }
+
+    /// The entries whose folded text starts with `needle`, by text.
+    fn with_prefix(&self, needle: &str) -> &[u32] {
+        let from = self
+            .sorted
+            .partition_point(|&e| self.text(e as usize) < needle);
+        let rest = self.sorted.get(from..).unwrap_or(&[]);
+        let count = rest.partition_point(|&e| self.text(e as usize).starts_with(needle));
+        rest.get(..count).unwrap_or(&[])
+    }
+
+    /// The entries whose folded text contains `needle`, by rank.
+    fn hits<'a>(&'a self, needle: &'a str) -> Hits<'a> {
+        Hits {
+            folded: self,
+            needle,
+            at: 0,
+        }
+    }
+}
+
+/// The entries of a [`Folded`] whose text contains a needle, by rank.
+struct Hits<'a> {
+    folded: &'a Folded,
+    needle: &'a str,
+    /// Where in the haystack to look next.
+    at: usize,
+}
+
+impl Iterator for Hits<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let hay = &self.folded.hay;
+        loop {
+            let found = self.at + hay.get(self.at..)?.find(self.needle)?;
+            let entry = self
+                .folded
+                .starts
+                .partition_point(|&s| s <= found)
+                .saturating_sub(1);
+            let end = self
+                .folded
+                .starts
+                .get(entry + 1)
+                .copied()
+                .unwrap_or(hay.len());
+            if found + self.needle.len() < end {
+                // Within the entry (its separator excluded): on to the next entry.
+                self.at = end;
+                return Some(entry);
+            }
+            // The match runs into the next entry: look again one character on.
+            self.at = found + self.needle.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+}
+
+/// Values merged as `=` takes them: by lowercase text.
+#[derive(Default)]
+struct Merger {
+    index: Map<Box<str>, usize>,
+    merged: Vec<Merged>,
+}
+
+struct Merged {
+    count: usize,
+    /// Each spelling with how many users hold it.
+    spellings: Vec<(Box<str>, ValueKind, usize)>,
+}
+
+impl Merger {
+    /// Adds `count` users holding a value with these scalars `(text, lowercase, kind)`.
+    fn add(&mut self, scalars: &mut [(&str, &str, ValueKind)], count: usize) {
+        scalars.sort_unstable_by_key(|&(text, low, kind)| (low, text, kind));
+        let mut last_lower: Option<&str> = None;
+        let mut last: Option<(&str, ValueKind)> = None;
+        for &(text, low, kind) in scalars.iter() {
+            if last == Some((text, kind)) {
+                continue;
+            }
+            last = Some((text, kind));
+            let at = match self.index.get(low) {
+                Some(&at) => at,
+                None => {
+                    self.index.insert(low.into(), self.merged.len());
+                    self.merged.push(Merged {
+                        count: 0,
+                        spellings: Vec::new(),
+                    });
+                    self.merged.len() - 1
+                }
+            };
+            let Some(merged) = self.merged.get_mut(at) else {
+                continue;
+            };
+            // A user counts once for a value, however many of its spellings they hold.
+            if last_lower != Some(low) {
+                merged.count += count;
+                last_lower = Some(low);
+            }
+            match merged
+                .spellings
+                .iter_mut()
+                .find(|(t, k, _)| **t == *text && *k == kind)
+            {
+                Some(spelling) => spelling.2 += count,
+                None => merged.spellings.push((text.into(), kind, count)),
+            }
+        }
+    }
+
+    /// The values, ranked; and every spelling.
+    fn finish(self) -> (Vec<ValueChoice>, Vec<(Box<str>, ValueKind)>) {
+        let mut spellings = Vec::new();
+        let mut choices: Vec<ValueChoice> = self
+            .merged
+            .into_iter()
+            .filter_map(|m| {
+                let best = m
+                    .spellings
+                    .iter()
+                    .min_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)))
+                    .map(|(text, kind, _)| (text.clone(), *kind));
+                spellings.extend(m.spellings.into_iter().map(|(t, k, _)| (t, k)));
+                best.map(|(label, kind)| ValueChoice {
+                    label,
+                    kind,
+                    count: m.count,
+                })
+            })
+            .collect();
+        choices.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        (choices, spellings)
+    }
+}
+
+/// A value's scalars as `(text, lowercase, kind)`: an array's elements, a scalar itself.
+fn scalars(value: &AttrValue) -> Vec<(&str, &str, ValueKind)> {
+    let booleans: Vec<bool> = match value {
+        AttrValue::Text { .. } => Vec::new(),
+        AttrValue::Other { json, .. } => match serde_json::from_str::<Value>(json.as_str()) {
+            Ok(Value::Array(items)) => items
+                .iter()
+                .filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+                .map(Value::is_boolean)
+                .collect(),
+            Ok(other) => vec![other.is_boolean()],
+            Err(_) => Vec::new(),
+        },
+    };
+    value
+        .items()
+        .enumerate()
+        .map(|(i, (text, low, number))| {
+            let kind = if number.is_some() {
+                ValueKind::Number
+            } else if booleans.get(i).copied().unwrap_or(false) {
+                ValueKind::Bool
+            } else {
+                ValueKind::Text
+            };
+            (text, low, kind)
+        })
+        .collect()
+}
+
+/// Whether text reads as a date: `YYYY-MM-DD`, alone or followed by a time.
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), None | Some(b'T' | b't' | b' '))
+}
+
+/// Which user-record field `field` names (the exact spellings only, as rules read them).
+fn record(field: &str) -> Option<usize> {
+    match field {
+        "id" => Some(0),
+        "name" => Some(1),
+        "orgRole" => Some(2),
+        _ => None,
+    }
+}
+
+impl Tenant {
+    fn vocabulary_columns(&self) -> &[ColumnCells] {
+        self.vocabulary.columns.get_or_init(|| {
+            (0..self.attrs.column_count())
+                .map(|_| ColumnCells::default())
+                .collect()
+        })
+    }
+
+    /// The fields rules can name: `id`, `name`, `orgRole` and every attribute key some user
+    /// holds, ranked by how many users hold a value for it.
+    pub fn field_choices(&self) -> &Ranked<FieldChoice> {
+        self.vocabulary.fields.get_or_init(|| {
+            let users = self.user_count();
+            let named = self
+                .users_by_name()
+                .iter()
+                .filter(|&&u| self.user_name(u).is_some_and(|n| !n.is_empty()))
+                .count();
+            let mut fields = vec![
+                FieldChoice {
+                    key: "id".into(),
+                    count: users,
+                },
+                FieldChoice {
+                    key: "name".into(),
+                    count: named,
+                },
+                FieldChoice {
+                    key: "orgRole".into(),
+                    count: users,
+                },
+            ];
+            for column in self.attrs.columns() {
+                if record(column.key()).is_some() || column.holders() == 0 {
+                    continue;
+                }
+                let count = column
+                    .value_counts()
+                    .into_iter()
+                    .filter(|(v, _)| v.exists())
+                    .map(|(_, c)| c)
+                    .sum();
+                fields.push(FieldChoice {
+                    key: column.key().into(),
+                    count,
+                });
+            }
+            fields.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+            let labels: Vec<Box<str>> = fields.iter().map(|f| f.key.clone()).collect();
+            Ranked::new(fields, labels, None::<Vec<&str>>)
+        })
+    }
+
+    /// The values of `field` as rules read it, merged as `=` takes them, ranked.
+    pub fn value_choices(&self, field: &str) -> Arc<Values> {
+        if let Some(r) = record(field) {
+            let cell = self.vocabulary.record.get(r);
+            return match cell {
+                Some(cell) => cell.get_or_init(|| Arc::new(self.record_values(r))).clone(),
+                None => Arc::default(),
+            };
+        }
+        let indices = self.attrs.resolve_indices(field);
+        match indices.as_slice() {
+            [] => Arc::default(),
+            [one] => match self.vocabulary_columns().get(*one) {
+                Some(cell) => cell
+                    .values
+                    .get_or_init(|| Arc::new(self.column_values(&indices)))
+                    .clone(),
+                None => Arc::default(),
+            },
+            // Spellings that differ only in case: rare, so built for the request.
+            _ => Arc::new(self.column_values(&indices)),
+        }
+    }
+
+    fn column_values(&self, indices: &[usize]) -> Values {
+        let columns: Vec<_> = indices
+            .iter()
+            .filter_map(|&i| self.attrs.column(i))
+            .collect();
+        let mut merger = Merger::default();
+        for (value, count) in resolved_value_counts(&columns, self.user_slots()) {
+            merger.add(&mut scalars(value), count);
+        }
+        self.values_of(merger)
+    }
+
+    fn record_values(&self, r: usize) -> Values {
+        let mut merger = Merger::default();
+        for &u in self.users_by_name() {
+            let text = match r {
+                0 => Some(self.user_id(u)),
+                1 => self.user_name(u),
+                _ => Some(self.org_role(u).as_str()),
+            };
+            if let Some(text) = text {
+                let low = lower(text);
+                merger.add(&mut [(text, low.as_str(), ValueKind::Text)], 1);
+            }
+        }
+        let mut values = self.values_of(merger);
+        // A user's own id leads back to that user: `REPORTS TO` through a record field is
+        // never what an admin means.
+        values.names_users = false;
+        values
+    }
+
+    fn values_of(&self, merger: Merger) -> Values {
+        let (choices, spellings) = merger.finish();
+        let ordered = spellings.iter().any(|(text, kind)| {
+            *kind == ValueKind::Number || is_number_word(text) || is_date(text)
+        });
+        let names_users = spellings.iter().any(|(text, _)| self.user(text).is_some());
+        let labels: Vec<Box<str>> = choices.iter().map(|c| c.label.clone()).collect();
+        Values {
+            choices: Ranked::new(choices, labels, None::<Vec<&str>>),
+            ordered,
+            names_users,
+        }
+    }
+
+    /// Every group, ranked by member count: what `MEMBER OF` can name.
+    pub fn group_choices(&self) -> &Ranked<GroupChoice> {
+        self.vocabulary.groups.get_or_init(|| {
+            let mut groups: Vec<GroupChoice> = self
+                .groups_by_id()
+                .map(|g| GroupChoice {
+                    group: g,
+                    count: self.members(g).len(),
+                })
+                .collect();
+            // Stable: ties stay in id order.
+            groups.sort_by(|a, b| b.count.cmp(&a.count));
+            let default = self.default_locale();
+            let labels: Vec<&str> = groups.iter().map(|c| self.group_id(c.group)).collect();
+            let details: Vec<&str> = groups
+                .iter()
+                .map(|c| self.group_name(c.group).resolve(&[], default))
+                .collect();
+            Ranked::new(groups, labels, Some(details))
+        })
+    }
+
+    /// Every user, ranked by how many users name them in `field` (their direct reports when
+    /// `field` is `manager`): what `field REPORTS TO` can name.
+    pub fn report_choices(&self, field: &str) -> Arc<Ranked<UserChoice>> {
+        if record(field).is_some() {
+            return Arc::new(self.reports_through(field, &[]));
+        }
+        let indices = self.attrs.resolve_indices(field);
+        match indices.as_slice() {
+            [one] => match self.vocabulary_columns().get(*one) {
+                Some(cell) => cell
+                    .reports
+                    .get_or_init(|| Arc::new(self.reports_through(field, &indices)))
+                    .clone(),
+                None => Arc::default(),
+            },
+            _ => Arc::new(self.reports_through(field, &indices)),
+        }
+    }
+
+    fn reports_through(&self, field: &str, indices: &[usize]) -> Ranked<UserChoice> {
+        // How many users name each text, exactly (ids compare exactly).
+        let mut named: Map<&str, usize> = Map::default();
+        if let Some(r) = record(field) {
+            for &u in self.users_by_name() {
+                let text = match r {
+                    0 => Some(self.user_id(u)),
+                    1 => self.user_name(u),
+                    _ => Some(self.org_role(u).as_str()),
+                };
+                if let Some(text) = text {
+                    *named.entry(text).or_default() += 1;
+                }
+            }
+        } else {
+            let columns: Vec<_> = indices
+                .iter()
+                .filter_map(|&i| self.attrs.column(i))
+                .collect();
+            for (value, count) in resolved_value_counts(&columns, self.user_slots()) {
+                let mut texts: Vec<&str> = value.items().map(|(text, _, _)| text).collect();
+                texts.sort_unstable();
+                texts.dedup();
+                for text in texts {
+                    *named.entry(text).or_default() += count;
+                }
+            }
+        }
+        let mut users: Vec<UserChoice> = self
+            .users_by_id()
+            .map(|u| UserChoice {
+                user: u,
+                count: named.get(self.user_id(u)).copied().unwrap_or(0),
+            })
+            .collect();
+        // Stable: ties stay in id order.
+        users.sort_by(|a, b| b.count.cmp(&a.count));
+        let labels: Vec<&str> = users.iter().map(|c| self.user_id(c.user)).collect();
+        let details: Vec<&str> = users
+            .iter()
+            .map(|c| self.user_name(c.user).unwrap_or(""))
+            .collect();
+        Ranked::new(users, labels, Some(details))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn ranked(labels: &[&str], details: Option<&[&str]>) -> Ranked<usize> {
+        Ranked::new(
+            (0..labels.len()).collect(),
+            labels.iter(),
+            details.map(|d| d.to_vec()),
+        )
+    }
+
+    #[test]
+    fn prefixes_come_by_rank_and_contains_leaves_them_out() {
+        let r = ranked(
+            &["Paris", "Lyon", "Parme", "Séparé", "paris-2"],
+            Some(&["", "Parisien", "", "", ""]),
+        );
+        assert_eq!(r.starting("par", 10), vec![0, 1, 2, 4]);
+        assert_eq!(r.starting("par", 2), vec![0, 1]);
+        assert_eq!(r.containing("par", 10), vec![3]);
+        assert_eq!(r.starting("", 3), vec![0, 1, 2]);
+        assert!(r.containing("", 3).is_empty());
+        assert_eq!(r.containing("is", 10), vec![0, 1, 4]);
+        assert!(r.starting("zz", 10).is_empty());
+    }
+
+    #[test]
+    fn many_prefix_matches_walk_the_ranking() {
+        let labels: Vec<String> = (0..10_000).map(|i| format!("u{i}")).collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let r = ranked(&refs, None);
+        assert_eq!(r.starting("u", 3), vec![0, 1, 2]);
+        assert_eq!(r.starting("u99", 3), vec![99, 990, 991]);
+        assert_eq!(r.containing("99", 3), vec![99, 199, 299]);
+    }
+
+    #[test]
+    fn a_needle_never_spans_two_entries() {
+        let r = ranked(&["ab", "cd"], None);
+        assert!(r.containing("bc", 10).is_empty());
+        assert!(r.containing("b\u{1}c", 10).is_empty());
+    }
+
+    #[test]
+    fn spellings_merge_case_insensitively_and_count_users_once() {
+        let mut m = Merger::default();
+        m.add(&mut [("Paris", "paris", ValueKind::Text)], 3);
+        m.add(&mut [("PARIS", "paris", ValueKind::Text)], 3);
+        m.add(&mut [("paris", "paris", ValueKind::Text)], 1);
+        m.add(
+            &mut [
+                ("Lyon", "lyon", ValueKind::Text),
+                ("lyon", "lyon", ValueKind::Text),
+            ],
+            5,
+        );
+        let (choices, _) = m.finish();
+        let got: Vec<(&str, usize)> = choices.iter().map(|c| (&*c.label, c.count)).collect();
+        assert_eq!(got, vec![("PARIS", 7), ("Lyon", 5)]);
+    }
+
+    #[test]
+    fn dates_are_recognised() {
+        assert!(is_date("2025-01-31") && is_date("2025-01-31T10:00:00Z"));
+        assert!(!is_date("2025-1-31") && !is_date("20250131") && !is_date("2025-01-31x"));
+    }
+}
