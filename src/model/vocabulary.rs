@@ -212,7 +212,7 @@ impl<T> Ranked<T> {
     /// (already folded) but neither starts with it: the ones [`Ranked::starting`] leaves out.
     pub fn containing(&self, needle: &str, limit: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        if needle.is_empty() || limit == 0 {
+        if needle.is_empty() || limit == 0 || self.is_empty() {
             return out;
         }
         let mut labels = self.labels.hits(needle).peekable();
@@ -617,7 +617,7 @@ impl Tenant {
                 })
                 .collect();
             // Stable: ties stay in id order.
-            groups.sort_by(|a, b| b.count.cmp(&a.count));
+            groups.sort_by_key(|c| std::cmp::Reverse(c.count));
             let default = self.default_locale();
             let labels: Vec<&str> = groups.iter().map(|c| self.group_id(c.group)).collect();
             let details: Vec<&str> = groups
@@ -683,7 +683,7 @@ impl Tenant {
             })
             .collect();
         // Stable: ties stay in id order.
-        users.sort_by(|a, b| b.count.cmp(&a.count));
+        users.sort_by_key(|c| std::cmp::Reverse(c.count));
         let labels: Vec<&str> = users.iter().map(|c| self.user_id(c.user)).collect();
         let details: Vec<&str> = users
             .iter()
