@@ -210,27 +210,36 @@ impl<T> Ranked<T> {
 
     /// The first `limit` entries, by rank, whose folded label or detail contains `needle`
     /// (already folded) but neither starts with it: the ones [`Ranked::starting`] leaves out.
+    /// Labels and details are searched side by side, each only as far as the other's next
+    /// hit, so the search stops soon after the `limit`-th entry.
     pub fn containing(&self, needle: &str, limit: usize) -> Vec<usize> {
         let mut out = Vec::new();
         if needle.is_empty() || limit == 0 || self.is_empty() {
             return out;
         }
-        let mut labels = self.labels.hits(needle).peekable();
-        let mut details = self.details.as_ref().map(|d| d.hits(needle).peekable());
+        let n = self.len();
+        let mut labels = self.labels.hits(needle);
+        let mut details = self.details.as_ref().map(|d| d.hits(needle));
+        let (mut a, mut b): (Option<usize>, Option<usize>) = (None, None);
         loop {
-            let next = match (labels.peek(), details.as_mut().and_then(|d| d.peek())) {
-                (None, None) => break,
-                (Some(&a), None) => a,
-                (None, Some(&b)) => b,
-                (Some(&a), Some(&b)) => a.min(b),
-            };
-            if labels.peek() == Some(&next) {
-                labels.next();
+            if a.is_none() {
+                a = labels.next_before(b.map_or(n, |b| b + 1));
             }
-            if let Some(d) = details.as_mut() {
-                if d.peek() == Some(&next) {
-                    d.next();
-                }
+            if b.is_none() {
+                b = details
+                    .as_mut()
+                    .and_then(|d| d.next_before(a.map_or(n, |a| a + 1)));
+            }
+            let next = match (a, b) {
+                (None, None) => break,
+                (Some(x), None) | (None, Some(x)) => x,
+                (Some(x), Some(y)) => x.min(y),
+            };
+            if a == Some(next) {
+                a = None;
+            }
+            if b == Some(next) {
+                b = None;
             }
             if !self.starts_with(next, needle) {
                 out.push(next);
@@ -243,7 +252,8 @@ impl<T> Ranked<T> {
     }
 }
 
-/// Folded texts, one per entry: joined into one haystack, and sorted.
+/// Folded texts, one per entry: joined into one haystack, sorted, and, when there is much
+/// text, indexed by the byte pairs each text holds.
 #[derive(Debug)]
 struct Folded {
     /// Each entry's folded text followed by [`SEP`], by rank.
@@ -252,6 +262,77 @@ struct Folded {
     starts: Vec<usize>,
     /// The entries by folded text, then rank.
     sorted: Vec<u32>,
+    /// For a long haystack: per byte pair, the entries whose text holds it, by rank.
+    pairs: Option<Pairs>,
+}
+
+/// Below this many bytes, a haystack is searched by a scan.
+const SCAN_BYTES: usize = 64 * 1024;
+
+/// An index of byte pairs: `entries[offsets[p]..offsets[p + 1]]` hold pair `p`.
+#[derive(Debug)]
+struct Pairs {
+    offsets: Vec<u32>,
+    entries: Vec<u32>,
+}
+
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(a) << 8 | usize::from(b)
+}
+
+impl Pairs {
+    fn new(folded: &Folded) -> Option<Pairs> {
+        let count = folded.starts.len().saturating_sub(1);
+        // Each text's distinct pairs, counted, then placed: `seen[p]` is the last entry + 1
+        // that held pair `p`.
+        let mut seen = vec![0u32; 1 << 16];
+        let mut offsets = vec![0u32; (1 << 16) + 1];
+        let each_pair = |f: &mut dyn FnMut(usize, u32)| {
+            for e in 0..count {
+                let mark = u32::try_from(e + 1).unwrap_or(u32::MAX);
+                for w in folded.text(e).as_bytes().windows(2) {
+                    if let [x, y] = *w {
+                        f(pair(x, y), mark);
+                    }
+                }
+            }
+        };
+        each_pair(&mut |p, mark| {
+            if let (Some(s), Some(o)) = (seen.get_mut(p), offsets.get_mut(p + 1)) {
+                if *s != mark {
+                    *s = mark;
+                    *o += 1;
+                }
+            }
+        });
+        for i in 1..offsets.len() {
+            let before = offsets.get(i - 1).copied().unwrap_or(0);
+            if let Some(o) = offsets.get_mut(i) {
+                *o = o.checked_add(before)?;
+            }
+        }
+        let mut fill: Vec<u32> = offsets.clone();
+        let mut entries = vec![0u32; offsets.last().copied().unwrap_or(0) as usize];
+        seen.fill(0);
+        each_pair(&mut |p, mark| {
+            if let (Some(s), Some(at)) = (seen.get_mut(p), fill.get_mut(p)) {
+                if *s != mark {
+                    *s = mark;
+                    if let Some(slot) = entries.get_mut(*at as usize) {
+                        *slot = mark - 1;
+                    }
+                    *at += 1;
+                }
+            }
+        });
+        Some(Pairs { offsets, entries })
+    }
+
+    fn entries(&self, p: usize) -> &[u32] {
+        let from = self.offsets.get(p).copied().unwrap_or(0) as usize;
+        let to = self.offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        self.entries.get(from..to).unwrap_or(&[])
+    }
 }
 
 impl Folded {
@@ -268,6 +349,7 @@ impl Folded {
             hay,
             starts,
             sorted: Vec::new(),
+            pairs: None,
         };
         let count = u32::try_from(folded.starts.len().saturating_sub(1)).unwrap_or(u32::MAX);
         let mut sorted: Vec<u32> = (0..count).collect();
@@ -278,6 +360,9 @@ impl Folded {
                 .then(a.cmp(&b))
         });
         folded.sorted = sorted;
+        if folded.hay.len() > SCAN_BYTES {
+            folded.pairs = Pairs::new(&folded);
+        }
         folded
     }
 
@@ -301,12 +386,24 @@ impl Folded {
         rest.get(..count).unwrap_or(&[])
     }
 
-    /// The entries whose folded text contains `needle`, by rank.
+    /// The entries whose folded text contains `needle`, by rank: through the rarest of the
+    /// needle's byte pairs when the haystack is indexed, else by a scan.
     fn hits<'a>(&'a self, needle: &'a str) -> Hits<'a> {
+        let candidates = self.pairs.as_ref().and_then(|pairs| {
+            needle
+                .as_bytes()
+                .windows(2)
+                .filter_map(|w| match *w {
+                    [x, y] => Some(pairs.entries(pair(x, y))),
+                    _ => None,
+                })
+                .min_by_key(|list| list.len())
+        });
         Hits {
             folded: self,
             needle,
             at: 0,
+            candidates,
         }
     }
 }
@@ -315,28 +412,45 @@ impl Folded {
 struct Hits<'a> {
     folded: &'a Folded,
     needle: &'a str,
-    /// Where in the haystack to look next.
+    /// By scan: where in the haystack to look next. By candidates: which one is next.
     at: usize,
+    /// The entries holding the needle's rarest byte pair, when the haystack is indexed.
+    candidates: Option<&'a [u32]>,
 }
 
-impl Iterator for Hits<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        let hay = &self.folded.hay;
-        loop {
-            let found = self.at + hay.get(self.at..)?.find(self.needle)?;
-            let entry = self
-                .folded
-                .starts
-                .partition_point(|&s| s <= found)
-                .saturating_sub(1);
-            let end = self
-                .folded
-                .starts
-                .get(entry + 1)
-                .copied()
-                .unwrap_or(hay.len());
+impl Hits<'_> {
+    /// The next entry below `bound` whose text contains the needle; when there is none, the
+    /// search resumes at `bound`.
+    fn next_before(&mut self, bound: usize) -> Option<usize> {
+        if let Some(candidates) = self.candidates {
+            while let Some(&e) = candidates.get(self.at) {
+                let e = e as usize;
+                if e >= bound {
+                    return None;
+                }
+                self.at += 1;
+                if self.folded.text(e).contains(self.needle) {
+                    return Some(e);
+                }
+            }
+            return None;
+        }
+        let starts = &self.folded.starts;
+        let stop = starts.get(bound).copied().unwrap_or(self.folded.hay.len());
+        while self.at < stop {
+            let window = self.folded.hay.get(self.at..stop)?;
+            let mut chars = self.needle.chars();
+            let found = match (chars.next(), chars.next()) {
+                // One character: a byte search, much faster than a substring search.
+                (Some(c), None) => window.find(c),
+                _ => window.find(self.needle),
+            };
+            let Some(found) = found.map(|f| f + self.at) else {
+                self.at = stop;
+                return None;
+            };
+            let entry = starts.partition_point(|&s| s <= found).saturating_sub(1);
+            let end = starts.get(entry + 1).copied().unwrap_or(stop);
             if found + self.needle.len() < end {
                 // Within the entry (its separator excluded): on to the next entry.
                 self.at = end;
@@ -345,6 +459,7 @@ impl Iterator for Hits<'_> {
             // The match runs into the next entry: look again one character on.
             self.at = found + self.needle.chars().next().map_or(1, char::len_utf8);
         }
+        None
     }
 }
 
@@ -729,6 +844,40 @@ mod tests {
         assert_eq!(r.starting("u", 3), vec![0, 1, 2]);
         assert_eq!(r.starting("u99", 3), vec![99, 990, 991]);
         assert_eq!(r.containing("99", 3), vec![99, 199, 299]);
+    }
+
+    #[test]
+    fn indexed_and_scanned_searches_agree_with_a_plain_search() {
+        let labels: Vec<String> = (0..20_000)
+            .map(|i| format!("u{}", i * 7919 % 20_000))
+            .collect();
+        let details: Vec<String> = (0..20_000).map(|i| format!("Ñame {}", i % 977)).collect();
+        let r = Ranked::new(
+            (0..labels.len()).collect::<Vec<usize>>(),
+            labels.iter(),
+            Some(details.clone()),
+        );
+        assert!(r.labels.pairs.is_some() && r.details.as_ref().unwrap().pairs.is_some());
+        for needle in ["4242", "99", "9", "name 97", "e 9", "zq", "ñ", "1 u"] {
+            let folded = fold(needle);
+            let want: Vec<usize> = (0..labels.len())
+                .filter(|&i| {
+                    let (l, d) = (fold(&labels[i]), fold(&details[i]));
+                    (l.contains(&folded) || d.contains(&folded))
+                        && !l.starts_with(&folded)
+                        && !d.starts_with(&folded)
+                })
+                .take(50)
+                .collect();
+            assert_eq!(r.containing(&folded, 50), want, "{needle}");
+            let want: Vec<usize> = (0..labels.len())
+                .filter(|&i| {
+                    fold(&labels[i]).starts_with(&folded) || fold(&details[i]).starts_with(&folded)
+                })
+                .take(50)
+                .collect();
+            assert_eq!(r.starting(&folded, 50), want, "{needle}");
+        }
     }
 
     #[test]
