@@ -10,10 +10,11 @@
 //! Boundary: this module knows the grammar's positions and the order of items; the lists
 //! themselves, and how they are searched, belong to the model's vocabulary. It knows no JSON.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorCode};
-use crate::model::{FieldChoice, Ranked, Tenant, UserChoice, ValueKind, Values};
+use crate::model::{Ranked, Tenant, UserChoice, ValueKind, Values};
 use crate::rules::{
     is_bare_field, is_bare_text, is_keyword, lexemes, parse_rule, Lexeme, LexemeKind, Op,
 };
@@ -50,37 +51,57 @@ impl Kind {
     }
 }
 
-/// One suggestion.
+/// One suggestion, borrowing its texts from the tenant and the lists it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
+pub struct Item<'a> {
     /// What is shown: the key, operator, value, id or keyword.
-    pub label: String,
+    pub label: &'a str,
     /// What it is.
     pub kind: Kind,
     /// The text that replaces the range, quoted as the grammar needs.
-    pub insert: String,
+    pub insert: Cow<'a, str>,
     /// The name of a group or user.
-    pub detail: Option<String>,
+    pub detail: Option<&'a str>,
     /// How many users hold the field or value, the group's members, the user's reports.
     pub count: Option<usize>,
 }
 
-/// The answer to a suggestion request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Suggestions {
+/// What to suggest at a cursor: the range an item replaces, the lists that fit, and the
+/// text's diagnostic. [`Suggestions::items`] picks the items.
+pub struct Suggestions<'t> {
     /// The range an item replaces, in characters.
     pub from: usize,
     /// The end of that range.
     pub to: usize,
-    /// The items, best first.
-    pub items: Vec<Item>,
     /// Why the whole text is not a rule, when it is not.
     pub diagnostic: Option<Error>,
+    /// The partial token, folded.
+    needle: String,
+    /// The lists that fit, in the order their kinds are listed.
+    sources: Vec<Source<'t>>,
+}
+
+impl Suggestions<'_> {
+    /// The items matching the partial token: those starting with it first, then those
+    /// containing it; within each, by list, then in each list's order; at most `limit`.
+    pub fn items(&self, limit: usize) -> Vec<Item<'_>> {
+        let mut out: Vec<Item<'_>> = Vec::new();
+        for containing in [false, true] {
+            for source in &self.sources {
+                let left = limit.saturating_sub(out.len());
+                if left == 0 {
+                    return out;
+                }
+                source.items(&self.needle, left, containing, &mut out);
+            }
+        }
+        out
+    }
 }
 
 /// Suggests what to type at `cursor` (a character offset, at most the text's length) in
-/// rule `text`, at most `limit` items.
-pub fn suggest(t: &Tenant, text: &str, cursor: usize, limit: usize) -> Suggestions {
+/// rule `text`.
+pub fn suggest<'t>(t: &'t Tenant, text: &str, cursor: usize) -> Suggestions<'t> {
     let tokens = lexemes(text);
     let partial = partial_token(text, &tokens, cursor);
     let before_count = match &partial {
@@ -110,16 +131,12 @@ pub fn suggest(t: &Tenant, text: &str, cursor: usize, limit: usize) -> Suggestio
         }
         None => fold(typed),
     };
-    let items = if limit == 0 {
-        Vec::new()
-    } else {
-        gather(&sources(t, &spot), &needle, limit)
-    };
     Suggestions {
         from,
         to,
-        items,
         diagnostic: diagnostic(text),
+        needle,
+        sources: sources(t, &spot),
     }
 }
 
@@ -376,128 +393,113 @@ enum Source<'t> {
 }
 
 impl Source<'_> {
-    /// The first `limit` items whose folded label or detail starts with `needle` (or,
+    /// Appends the first `limit` items whose folded label or detail starts with `needle` (or,
     /// `containing`, contains it without starting with it), in order.
-    fn items(&self, needle: &str, limit: usize, containing: bool) -> Vec<Item> {
+    fn items<'a>(&'a self, needle: &str, limit: usize, containing: bool, out: &mut Vec<Item<'a>>) {
         fn pick<'r, T>(
             ranked: &'r Ranked<T>,
             needle: &str,
             limit: usize,
             containing: bool,
-        ) -> Vec<&'r T> {
+        ) -> impl Iterator<Item = &'r T> {
             let at = if containing {
                 ranked.containing(needle, limit)
             } else {
                 ranked.starting(needle, limit)
             };
-            at.into_iter().filter_map(|i| ranked.get(i)).collect()
+            at.into_iter().filter_map(|i| ranked.get(i))
         }
         match self {
-            Source::Fields(t) => pick(t.field_choices(), needle, limit, containing)
-                .into_iter()
-                .map(field_item)
-                .collect(),
-            Source::Values(values) => pick(&values.choices, needle, limit, containing)
-                .into_iter()
-                .map(|v| Item {
-                    label: v.label.to_string(),
-                    kind: Kind::Value,
-                    insert: match v.kind {
-                        ValueKind::Number => v.label.to_string(),
-                        ValueKind::Bool => v.label.to_uppercase(),
-                        ValueKind::Text => quoted(&v.label, is_bare_text),
-                    },
-                    detail: None,
-                    count: Some(v.count),
-                })
-                .collect(),
+            Source::Fields(t) => {
+                out.extend(
+                    pick(t.field_choices(), needle, limit, containing).map(|f| Item {
+                        label: &f.key,
+                        kind: Kind::Field,
+                        insert: quoted(&f.key, is_bare_field),
+                        detail: None,
+                        count: Some(f.count),
+                    }),
+                );
+            }
+            Source::Values(values) => {
+                out.extend(
+                    pick(&values.choices, needle, limit, containing).map(|v| Item {
+                        label: &v.label,
+                        kind: Kind::Value,
+                        insert: match v.kind {
+                            ValueKind::Number => Cow::Borrowed(&*v.label),
+                            ValueKind::Bool if &*v.label == "true" => Cow::Borrowed("TRUE"),
+                            ValueKind::Bool => Cow::Borrowed("FALSE"),
+                            ValueKind::Text => quoted(&v.label, is_bare_text),
+                        },
+                        detail: None,
+                        count: Some(v.count),
+                    }),
+                );
+            }
             Source::Groups(t) => {
                 let default = t.default_locale();
-                pick(t.group_choices(), needle, limit, containing)
-                    .into_iter()
-                    .map(|g| {
-                        let id = t.group_id(g.group);
-                        Item {
-                            label: id.to_owned(),
-                            kind: Kind::Group,
-                            insert: quoted(id, is_bare_text),
-                            detail: Some(t.group_name(g.group).resolve(&[], default).to_owned()),
-                            count: Some(g.count),
-                        }
-                    })
-                    .collect()
+                out.extend(pick(t.group_choices(), needle, limit, containing).map(|g| {
+                    let id = t.group_id(g.group);
+                    Item {
+                        label: id,
+                        kind: Kind::Group,
+                        insert: quoted(id, is_bare_text),
+                        detail: Some(t.group_name(g.group).resolve(&[], default)),
+                        count: Some(g.count),
+                    }
+                }));
             }
-            Source::Users(t, users) => pick(users, needle, limit, containing)
-                .into_iter()
-                .map(|u| {
+            Source::Users(t, users) => {
+                out.extend(pick(users, needle, limit, containing).map(|u| {
                     let id = t.user_id(u.user);
                     Item {
-                        label: id.to_owned(),
+                        label: id,
                         kind: Kind::User,
                         insert: quoted(id, is_bare_text),
-                        detail: t.user_name(u.user).map(str::to_owned),
+                        detail: t.user_name(u.user),
                         count: Some(u.count),
                     }
-                })
-                .collect(),
-            Source::Fixed(list) => list
-                .iter()
-                .filter(|(label, _)| {
-                    let folded = fold(label);
+                }));
+            }
+            Source::Fixed(list) => {
+                let matching = list.iter().filter(|(label, _)| {
+                    // Operators and keywords are ASCII: folding them is lowercasing.
+                    let (label, needle) = (label.as_bytes(), needle.as_bytes());
+                    let starts = label
+                        .get(..needle.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(needle));
                     if containing {
-                        !needle.is_empty() && !folded.starts_with(needle) && folded.contains(needle)
+                        !starts
+                            && !needle.is_empty()
+                            && label
+                                .windows(needle.len())
+                                .any(|w| w.eq_ignore_ascii_case(needle))
                     } else {
-                        folded.starts_with(needle)
+                        starts
                     }
-                })
-                .take(limit)
-                .map(|&(label, kind)| Item {
-                    label: label.to_owned(),
+                });
+                out.extend(matching.take(limit).map(|&(label, kind)| Item {
+                    label,
                     kind,
-                    insert: label.to_owned(),
+                    insert: Cow::Borrowed(label),
                     detail: None,
                     count: None,
-                })
-                .collect(),
+                }));
+            }
         }
-    }
-}
-
-fn field_item(f: &FieldChoice) -> Item {
-    Item {
-        label: f.key.to_string(),
-        kind: Kind::Field,
-        insert: quoted(&f.key, is_bare_field),
-        detail: None,
-        count: Some(f.count),
     }
 }
 
 /// `text` bare when `bare` says it reads back as itself, else as a double-quoted string.
-fn quoted(text: &str, bare: fn(&str) -> bool) -> String {
+fn quoted(text: &str, bare: fn(&str) -> bool) -> Cow<'_, str> {
     if bare(text) {
-        text.to_owned()
+        Cow::Borrowed(text)
     } else {
         let mut out = String::with_capacity(text.len() + 2);
         crate::json::write_string(&mut out, text);
-        out
+        Cow::Owned(out)
     }
-}
-
-/// The items of `sources` matching `needle`: those starting with it first, then those
-/// containing it; within each, by source, then in each source's order; at most `limit`.
-fn gather(sources: &[Source], needle: &str, limit: usize) -> Vec<Item> {
-    let mut out: Vec<Item> = Vec::new();
-    for containing in [false, true] {
-        for source in sources {
-            let left = limit.saturating_sub(out.len());
-            if left == 0 {
-                return out;
-            }
-            out.extend(source.items(needle, left, containing));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -526,13 +528,14 @@ mod tests {
     fn check(text: &str, expect: (usize, usize, &[&str])) {
         let cursor = text.chars().position(|c| c == '|').unwrap();
         let text = text.replacen('|', "", 1);
-        let s = suggest(&tenant(), &text, cursor, 20);
+        let t = tenant();
+        let s = suggest(&t, &text, cursor);
         let items: Vec<String> = s
-            .items
+            .items(20)
             .iter()
             .map(|i| match i.count {
                 Some(c) => format!("{}:{c}", i.insert),
-                None => i.insert.clone(),
+                None => i.insert.to_string(),
             })
             .collect();
         assert_eq!(
@@ -680,14 +683,14 @@ mod tests {
     #[test]
     fn diagnostics_are_rule_errors() {
         let t = tenant();
-        assert_eq!(suggest(&t, "location = Paris", 0, 5).diagnostic, None);
-        let d = suggest(&t, "location =", 0, 5).diagnostic.unwrap();
+        assert_eq!(suggest(&t, "location = Paris", 0).diagnostic, None);
+        let d = suggest(&t, "location =", 0).diagnostic.unwrap();
         assert_eq!(
             (d.code(), d.line(), d.column()),
             (ErrorCode::RuleSyntax, Some(1), Some(11))
         );
         let deep = format!("{}a = 1{}", "(".repeat(70), ")".repeat(70));
-        let d = suggest(&t, &deep, 0, 5).diagnostic.unwrap();
+        let d = suggest(&t, &deep, 0).diagnostic.unwrap();
         assert_eq!(d.code(), ErrorCode::InvalidRule);
     }
 }

@@ -476,6 +476,11 @@ pub fn impact(w: &mut Out, impact: &crate::impact::Impact) {
 /// An error as the object of SPEC §7: `code`, `column`, `expected`, `line`, `message`,
 /// `path`, the last four `null` when they do not apply.
 pub fn error_object(w: &mut Out, error: &Error) {
+    error_object_at(w, error, None);
+}
+
+/// [`error_object`], with `path` for an error that has none.
+fn error_object_at(w: &mut Out, error: &Error, path: Option<&str>) {
     w.obj();
     w.field_str("code", error.code().as_str());
     w.key("column");
@@ -495,23 +500,23 @@ pub fn error_object(w: &mut Out, error: &Error) {
     }
     w.field_str("message", error.message());
     w.key("path");
-    w.opt_str(error.path());
+    w.opt_str(error.path().or(path));
     w.end_obj();
 }
 
-/// `suggest`: the diagnostic is located at the request's `text`.
-pub fn suggest(w: &mut Out, s: &Suggestions) {
+/// `suggest`: at most `limit` items; the diagnostic is located at the request's `text`.
+pub fn suggest(w: &mut Out, s: &Suggestions<'_>, limit: usize) {
     w.obj();
     w.key("diagnostic");
     match &s.diagnostic {
-        Some(error) => error_object(w, &error.clone().at_if_unset("$.text")),
+        Some(error) => error_object_at(w, error, Some("$.text")),
         None => w.null(),
     }
     w.key("from");
     w.num(s.from as u64);
     w.key("items");
     w.arr();
-    for item in &s.items {
+    for item in &s.items(limit) {
         w.obj();
         w.key("count");
         match item.count {
@@ -519,10 +524,10 @@ pub fn suggest(w: &mut Out, s: &Suggestions) {
             None => w.null(),
         }
         w.key("detail");
-        w.opt_str(item.detail.as_deref());
+        w.opt_str(item.detail);
         w.field_str("insert", &item.insert);
         w.field_str("kind", item.kind.as_str());
-        w.field_str("label", &item.label);
+        w.field_str("label", item.label);
         w.end_obj();
     }
     w.end_arr();

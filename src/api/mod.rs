@@ -442,7 +442,7 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
                 .bounded("limit", 0, MAX_PAGE_SIZE)?
                 .unwrap_or(DEFAULT_SUGGEST_LIMIT);
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            answer::suggest(w, &crate::suggest::suggest(t, text, cursor, limit));
+            answer::suggest(w, &crate::suggest::suggest(t, text, cursor), limit);
         }
         "apply" => {
             return Err(Error::new(
@@ -690,6 +690,23 @@ mod tests {
             assert_eq!(answer["error"]["code"], code, "{request}");
             assert_eq!(answer["error"]["path"], path, "{request}");
         }
+    }
+
+    /// Rule text over 64 KiB is refused before any work; at the limit it is answered.
+    #[test]
+    fn suggest_text_over_the_rule_limit_is_limit_exceeded() {
+        let e = engine(r#"{"users":[{"id":"u1","attributes":{"a":"x"}}]}"#);
+        let request = |n: usize| {
+            let text = format!("a = {}", "x".repeat(n - 4));
+            serde_json::json!({"op": "suggest", "text": text, "cursor": 2}).to_string()
+        };
+        let answer: Value =
+            serde_json::from_str(&e.answer_json(&request(MAX_RULE_TEXT + 1))).unwrap();
+        assert_eq!(answer["error"]["code"], "limit-exceeded");
+        assert_eq!(answer["error"]["path"], "$.text");
+        let answer: Value = serde_json::from_str(&e.answer_json(&request(MAX_RULE_TEXT))).unwrap();
+        assert_eq!(answer["diagnostic"], Value::Null);
+        assert_eq!(answer["items"][0]["insert"], "=");
     }
 
     #[test]

@@ -41,9 +41,7 @@ pub use change::{Change, ChangeError, Delta};
 pub use eval::{Actual, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
-pub use vocabulary::{
-    FieldChoice, GroupChoice, Ranked, UserChoice, ValueChoice, ValueKind, Values, Vocabulary,
-};
+pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
 
 use std::sync::Arc;
 
