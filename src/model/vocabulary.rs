@@ -10,6 +10,7 @@
 //!
 //! INVARIANT: a filled cell describes the tenant that holds the vocabulary.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -341,7 +342,13 @@ impl Folded {
         let mut starts = Vec::new();
         for text in texts {
             starts.push(hay.len());
-            hay.push_str(&fold(text.as_ref()));
+            let text = text.as_ref();
+            if text.is_ascii() {
+                // Folding ASCII is lowercasing it (the common case, and much cheaper).
+                hay.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                hay.push_str(&fold(text));
+            }
             hay.push(SEP);
         }
         starts.push(hay.len());
@@ -351,14 +358,12 @@ impl Folded {
             sorted: Vec::new(),
             pairs: None,
         };
-        let count = u32::try_from(folded.starts.len().saturating_sub(1)).unwrap_or(u32::MAX);
-        let mut sorted: Vec<u32> = (0..count).collect();
-        sorted.sort_by(|&a, &b| {
-            folded
-                .text(a as usize)
-                .cmp(folded.text(b as usize))
-                .then(a.cmp(&b))
-        });
+        let mut by_text: Vec<(&str, u32)> = (0..folded.starts.len().saturating_sub(1))
+            .map(|i| (folded.text(i), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        // Entries are distinct, so an unstable sort gives one order.
+        by_text.sort_unstable();
+        let sorted = by_text.into_iter().map(|(_, i)| i).collect();
         folded.sorted = sorted;
         if folded.hay.len() > SCAN_BYTES {
             folded.pairs = Pairs::new(&folded);
@@ -463,82 +468,67 @@ impl Hits<'_> {
     }
 }
 
-/// Values merged as `=` takes them: by lowercase text.
+/// Values merged as `=` takes them: by lowercase text. Each row is one scalar of a value
+/// that `count` users hold, as `(lowercase, text, kind, count, first)`, where `first` marks
+/// the value's first scalar with that lowercase, so that a user counts once per merged value.
 #[derive(Default)]
-struct Merger {
-    index: Map<Box<str>, usize>,
-    merged: Vec<Merged>,
+struct Merger<'a> {
+    rows: Vec<(&'a str, &'a str, ValueKind, usize, bool)>,
 }
 
-struct Merged {
-    count: usize,
-    /// Each spelling with how many users hold it.
-    spellings: Vec<(Box<str>, ValueKind, usize)>,
-}
-
-impl Merger {
+impl<'a> Merger<'a> {
     /// Adds `count` users holding a value with these scalars `(text, lowercase, kind)`.
-    fn add(&mut self, scalars: &mut [(&str, &str, ValueKind)], count: usize) {
+    fn add(&mut self, scalars: &mut [(&'a str, &'a str, ValueKind)], count: usize) {
         scalars.sort_unstable_by_key(|&(text, low, kind)| (low, text, kind));
-        let mut last_lower: Option<&str> = None;
-        let mut last: Option<(&str, ValueKind)> = None;
+        let mut last: Option<(&str, &str, ValueKind)> = None;
         for &(text, low, kind) in scalars.iter() {
-            if last == Some((text, kind)) {
+            if last == Some((text, low, kind)) {
                 continue;
             }
-            last = Some((text, kind));
-            let at = match self.index.get(low) {
-                Some(&at) => at,
-                None => {
-                    self.index.insert(low.into(), self.merged.len());
-                    self.merged.push(Merged {
-                        count: 0,
-                        spellings: Vec::new(),
-                    });
-                    self.merged.len() - 1
-                }
-            };
-            let Some(merged) = self.merged.get_mut(at) else {
-                continue;
-            };
-            // A user counts once for a value, however many of its spellings they hold.
-            if last_lower != Some(low) {
-                merged.count += count;
-                last_lower = Some(low);
-            }
-            match merged
-                .spellings
-                .iter_mut()
-                .find(|(t, k, _)| **t == *text && *k == kind)
-            {
-                Some(spelling) => spelling.2 += count,
-                None => merged.spellings.push((text.into(), kind, count)),
-            }
+            let first = last.is_none_or(|(_, l, _)| l != low);
+            last = Some((text, low, kind));
+            self.rows.push((low, text, kind, count, first));
         }
     }
 
-    /// The values, ranked; and every spelling.
-    fn finish(self) -> (Vec<ValueChoice>, Vec<(Box<str>, ValueKind)>) {
-        let mut spellings = Vec::new();
+    /// Whether some spelling passes `test`.
+    fn any(&self, test: impl Fn(&str, ValueKind) -> bool) -> bool {
+        self.rows
+            .iter()
+            .any(|&(_, text, kind, _, _)| test(text, kind))
+    }
+
+    /// The values, ranked: each labelled by its most frequent spelling (ties: the smallest
+    /// in bytes), counting the users of every spelling.
+    fn finish(mut self) -> Vec<ValueChoice> {
+        self.rows
+            .sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
         let mut choices: Vec<ValueChoice> = self
-            .merged
-            .into_iter()
-            .filter_map(|m| {
-                let best = m
-                    .spellings
-                    .iter()
-                    .min_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)))
-                    .map(|(text, kind, _)| (text.clone(), *kind));
-                spellings.extend(m.spellings.into_iter().map(|(t, k, _)| (t, k)));
-                best.map(|(label, kind)| ValueChoice {
-                    label,
-                    kind,
-                    count: m.count,
+            .rows
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|merged| {
+                let count = merged.iter().filter(|r| r.4).map(|r| r.3).sum();
+                let best = merged
+                    .chunk_by(|a, b| (a.1, a.2) == (b.1, b.2))
+                    .filter_map(|spelling| {
+                        let first = spelling.first()?;
+                        Some((
+                            spelling.iter().map(|r| r.3).sum::<usize>(),
+                            first.1,
+                            first.2,
+                        ))
+                    })
+                    .min_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))))?;
+                Some(ValueChoice {
+                    label: best.1.into(),
+                    kind: best.2,
+                    count,
                 })
             })
             .collect();
-        choices.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
-        (choices, spellings)
+        // Labels are distinct, so an unstable sort gives one order.
+        choices.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        choices
     }
 }
 
@@ -684,38 +674,50 @@ impl Tenant {
         for (value, count) in resolved_value_counts(&columns, self.user_slots()) {
             merger.add(&mut scalars(value), count);
         }
-        self.values_of(merger)
+        self.values_of(merger, true)
     }
 
     fn record_values(&self, r: usize) -> Values {
-        let mut merger = Merger::default();
-        for &u in self.users_by_name() {
-            let text = match r {
+        let texts: Vec<&str> = self
+            .users_by_name()
+            .iter()
+            .filter_map(|&u| match r {
                 0 => Some(self.user_id(u)),
                 1 => self.user_name(u),
                 _ => Some(self.org_role(u).as_str()),
-            };
-            if let Some(text) = text {
-                let low = lower(text);
-                merger.add(&mut [(text, low.as_str(), ValueKind::Text)], 1);
-            }
+            })
+            .collect();
+        let lowered: Vec<Cow<'_, str>> = texts
+            .iter()
+            .map(|&text| {
+                if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Borrowed(text)
+                } else {
+                    Cow::Owned(lower(text))
+                }
+            })
+            .collect();
+        let mut merger = Merger::default();
+        for (text, low) in texts.iter().zip(&lowered) {
+            merger.add(&mut [(text, low, ValueKind::Text)], 1);
         }
-        let mut values = self.values_of(merger);
         // A user's own id leads back to that user: `REPORTS TO` through a record field is
         // never what an admin means.
-        values.names_users = false;
-        values
+        self.values_of(merger, false)
     }
 
-    fn values_of(&self, merger: Merger) -> Values {
-        let (choices, spellings) = merger.finish();
-        let ordered = spellings.iter().any(|(text, kind)| {
-            *kind == ValueKind::Number || is_number_word(text) || is_date(text)
-        });
-        let names_users = spellings.iter().any(|(text, _)| self.user(text).is_some());
-        let labels: Vec<Box<str>> = choices.iter().map(|c| c.label.clone()).collect();
+    fn values_of(&self, merger: Merger<'_>, may_name_users: bool) -> Values {
+        let ordered = merger
+            .any(|text, kind| kind == ValueKind::Number || is_number_word(text) || is_date(text));
+        let names_users = may_name_users && merger.any(|text, _| self.user(text).is_some());
+        let choices = merger.finish();
+        let labels = Folded::new(choices.iter().map(|c| &*c.label));
         Values {
-            choices: Ranked::new(choices, labels, None::<Vec<&str>>),
+            choices: Ranked {
+                items: choices,
+                labels,
+                details: None,
+            },
             ordered,
             names_users,
         }
@@ -897,12 +899,14 @@ mod tests {
             &mut [
                 ("Lyon", "lyon", ValueKind::Text),
                 ("lyon", "lyon", ValueKind::Text),
+                ("Lyon", "lyon", ValueKind::Text),
             ],
             5,
         );
-        let (choices, _) = m.finish();
+        m.add(&mut [("lyon", "lyon", ValueKind::Text)], 1);
+        let choices = m.finish();
         let got: Vec<(&str, usize)> = choices.iter().map(|c| (&*c.label, c.count)).collect();
-        assert_eq!(got, vec![("PARIS", 7), ("Lyon", 5)]);
+        assert_eq!(got, vec![("PARIS", 7), ("lyon", 6)]);
     }
 
     #[test]
