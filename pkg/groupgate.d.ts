@@ -393,6 +393,34 @@ export interface LintAnswer extends Revisioned {
   }[];
 }
 
+export type SuggestionKind = "field" | "operator" | "value" | "group" | "user" | "keyword";
+
+export interface Suggestion {
+  /** What to show: the attribute key, operator, value, group or user id, or keyword. */
+  label: string;
+  kind: SuggestionKind;
+  /** The text to put in place of `from`..`to`, quoted as the rule grammar needs. */
+  insert: string;
+  /** The group's or user's name; `null` for other kinds. */
+  detail: string | null;
+  /**
+   * Users holding the field or value, the group's members, the user's direct reports
+   * through the field; `null` for operators and keywords.
+   */
+  count: number | null;
+}
+
+export interface SuggestAnswer extends Revisioned {
+  /** Start of the range an item replaces, in Unicode characters (code points, not UTF-16 units). */
+  from: number;
+  /** End of that range; equal to `from` when no token is under the cursor. */
+  to: number;
+  /** Those whose folded label or detail starts with the partial token first, then those containing it. */
+  items: Suggestion[];
+  /** `null` when the whole text parses; else the `rule-syntax` or `invalid-rule` error, at path `$.text`. */
+  diagnostic: ErrorDetail | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -422,6 +450,13 @@ export interface ImpactOptions {
   limit?: number;
 }
 
+export interface SuggestOptions {
+  /** Offset into the text in Unicode characters (code points, not UTF-16 units); default: its end. */
+  cursor?: number;
+  /** Default 20, at most 1000. */
+  limit?: number;
+}
+
 export interface ApplyOptions {
   /** Labels the new state. */
   revision?: string;
@@ -446,6 +481,7 @@ export interface Requests {
   impact: ({ changes: Change[] } | { next: Snapshot }) & ImpactOptions;
   apply: { changes: Change[] } & ApplyOptions;
   lint: {};
+  suggest: { text: string } & SuggestOptions;
 }
 
 /** The answer of each op. */
@@ -467,6 +503,7 @@ export interface Answers {
   impact: ImpactAnswer;
   apply: ApplyAnswer;
   lint: LintAnswer;
+  suggest: SuggestAnswer;
 }
 
 export type Op = keyof Requests;
@@ -529,6 +566,8 @@ export declare class Engine {
   /** Applies a change list atomically; the engine then answers for the changed snapshot. */
   apply(changes: Change[], options?: ApplyOptions): ApplyAnswer;
   lint(): LintAnswer;
+  /** What rule text can continue with at `opts.cursor`, for an editor that helps type rules. */
+  suggest(text: string, opts?: SuggestOptions): SuggestAnswer;
 
   /** Releases the engine's memory; the engine is unusable afterwards (also `Symbol.dispose` where the runtime has it). */
   free(): void;
