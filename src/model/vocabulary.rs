@@ -19,13 +19,14 @@ use serde_json::Value;
 use crate::hash::Map;
 use crate::ids::{GroupIx, UserIx};
 use crate::rules::is_number_word;
+use crate::sets::Bits;
 use crate::text::{fold, lower};
 
 use super::attrs::{resolved_value_counts, AttrValue};
 use super::Tenant;
 
 /// How many entries starting with a partial token are gathered and sorted; past that, the
-/// ranked list is walked instead, since matches are then dense.
+/// ranked list is walked this far before the matches are marked in a bitset.
 const GATHER: usize = 4096;
 
 /// Separates folded texts in a haystack.
@@ -181,8 +182,10 @@ impl<T> Ranked<T> {
     }
 
     /// The first `limit` entries, by rank, whose folded label or detail starts with `needle`
-    /// (already folded). Costs a binary search and what it returns, unless very many entries
-    /// match, when the ranked list is walked until `limit` are found.
+    /// (already folded). The matching entries are found by binary search; when they are
+    /// few they are sorted, else the ranked list is walked for a while (matches are dense
+    /// then, so `limit` of them are usually met soon), and failing that they are marked in a
+    /// bitset read in rank order.
     pub fn starting(&self, needle: &str, limit: usize) -> Vec<usize> {
         if needle.is_empty() {
             return (0..self.len().min(limit)).collect();
@@ -192,21 +195,31 @@ impl<T> Ranked<T> {
             .details
             .as_ref()
             .map_or(&[][..], |d| d.with_prefix(needle));
+        let both = by_label.iter().chain(by_detail);
         if by_label.len() + by_detail.len() <= GATHER {
-            let mut out: Vec<usize> = by_label
-                .iter()
-                .chain(by_detail)
-                .map(|&i| i as usize)
-                .collect();
+            let mut out: Vec<usize> = both.map(|&i| i as usize).collect();
             out.sort_unstable();
             out.dedup();
             out.truncate(limit);
             return out;
         }
-        (0..self.len())
-            .filter(|&i| self.starts_with(i, needle))
-            .take(limit)
-            .collect()
+        let mut out = Vec::new();
+        for i in 0..self.len().min(GATHER) {
+            if out.len() >= limit {
+                return out;
+            }
+            if self.starts_with(i, needle) {
+                out.push(i);
+            }
+        }
+        if out.len() >= limit || self.len() <= GATHER {
+            return out;
+        }
+        let mut marked = Bits::empty(self.len());
+        for &i in both {
+            marked.insert(i);
+        }
+        marked.iter().map(|i| i as usize).take(limit).collect()
     }
 
     /// The first `limit` entries, by rank, whose folded label or detail contains `needle`
@@ -880,6 +893,24 @@ mod tests {
                 .collect();
             assert_eq!(r.starting(&folded, 50), want, "{needle}");
         }
+    }
+
+    #[test]
+    fn many_prefix_matches_at_the_end_of_the_ranking_are_found() {
+        let labels: Vec<String> = (0..20_000)
+            .map(|i| {
+                if i < 12_000 {
+                    format!("a{i}")
+                } else {
+                    format!("z{i}")
+                }
+            })
+            .collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let r = ranked(&refs, None);
+        assert_eq!(r.starting("z", 3), vec![12_000, 12_001, 12_002]);
+        assert_eq!(r.starting("z1", 2), vec![12_000, 12_001]);
+        assert_eq!(r.starting("a", 2), vec![0, 1]);
     }
 
     #[test]
