@@ -14,6 +14,9 @@
 //! * `impact` (removing a composite group), `apply_add_member`, `apply_upsert_user` (one
 //!   attribute), `apply_set_rule`: the change questions;
 //! * `load_compiled`: restoring the engine from its compiled bytes.
+//! * `suggest/<cursor>`: rule suggestions at representative cursor positions, once the
+//!   tenant's vocabulary is built (the first suggestion after a load or a change builds the
+//!   part it needs; its time is printed, not benched).
 //!
 //! Throughput is set to the number of questions per iteration, so criterion's time divided by
 //! it is the time per question (`benches/summarize.py` does that division).
@@ -176,6 +179,8 @@ fn evaluate(c: &mut Criterion) {
             b.iter(|| engine.answer_json(black_box(&impact)))
         });
 
+        bench_suggest(&mut group, &mut engine, size);
+
         // The change questions mutate the engine: addMember replaces the same entry each time,
         // setRule alternates between two rules so every iteration changes the members.
         let add_member = tenant.apply_add_member_request();
@@ -210,6 +215,56 @@ fn evaluate(c: &mut Criterion) {
             b.iter(|| Engine::from_compiled(black_box(&bytes)))
         });
         group.finish();
+    }
+}
+
+/// Rule text typed so far, with `|` where the cursor stands, at the positions an admin meets
+/// most: where a condition starts, a field's operators, a short and a long list of values
+/// (by prefix, and by a partial token only found inside values), users and groups by name,
+/// and a cursor in the middle of a longer rule.
+const SUGGEST_CURSORS: [(&str, &str); 10] = [
+    ("start", "|"),
+    ("field_prefix", "dep|"),
+    ("operators", "hireDate |"),
+    ("values", "department = |"),
+    ("values_prefix", "location = par|"),
+    ("manager_prefix", "manager = u12|"),
+    ("manager_contains", "manager = 4242|"),
+    ("reports_to_name", "manager REPORTS TO ana|"),
+    ("member_of_name", "status = Active AND MEMBER OF rule|"),
+    (
+        "middle",
+        "(department = Sales OR location = Pa| ) AND NOT status = Inactive AND hireDate >= 2010-01-01",
+    ),
+];
+
+fn suggest_request(text_with_cursor: &str) -> String {
+    let cursor = text_with_cursor.chars().position(|c| c == '|').unwrap_or(0);
+    let text = text_with_cursor.replacen('|', "", 1);
+    let mut out = String::from("{\"op\":\"suggest\",\"text\":");
+    groupgate_workload::push_json_str(&mut out, &text);
+    out.push_str(&format!(",\"cursor\":{cursor}}}"));
+    out
+}
+
+fn bench_suggest(
+    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    engine: &mut Engine,
+    size: Size,
+) {
+    group.throughput(Throughput::Elements(1));
+    for (name, text) in SUGGEST_CURSORS {
+        let request = suggest_request(text);
+        let started = std::time::Instant::now();
+        expect_answer(engine, name, &request);
+        eprintln!(
+            "{}: suggest/{name}: first answer (builds what it needs) in {:?}",
+            size.name,
+            started.elapsed()
+        );
+        group.bench_function(format!("suggest/{name}"), |b| {
+            b.iter(|| engine.answer_json(black_box(&request)))
+        });
     }
 }
 

@@ -393,27 +393,31 @@ export interface LintAnswer extends Revisioned {
   }[];
 }
 
-/** What a suggestion offers: a field, an operator, a value, a group or user id, or a keyword. */
 export type SuggestionKind = "field" | "operator" | "value" | "group" | "user" | "keyword";
 
 export interface Suggestion {
-  /** The key, value or id shown. */
+  /** What to show: the attribute key, operator, value, group or user id, or keyword. */
   label: string;
   kind: SuggestionKind;
-  /** The text that replaces `from`..`to`, quoted as the grammar needs. */
+  /** The text to put in place of `from`..`to`, quoted as the rule grammar needs. */
   insert: string;
-  /** The name, for groups and users; `null` where it does not apply. */
+  /** The group's or user's name; `null` for other kinds. */
   detail: string | null;
-  /** The users holding the field or value, a group's members, a user's direct reports; or `null`. */
+  /**
+   * Users holding the field or value, the group's members, the user's direct reports
+   * through the field; `null` for operators and keywords.
+   */
   count: number | null;
 }
 
 export interface SuggestAnswer extends Revisioned {
-  /** The character range (Unicode characters) of the token under the cursor that an item replaces. */
+  /** Start of the range an item replaces, in Unicode characters (code points, not UTF-16 units). */
   from: number;
+  /** End of that range; equal to `from` when no token is under the cursor. */
   to: number;
+  /** Those whose folded label or detail starts with the partial token first, then those containing it. */
   items: Suggestion[];
-  /** `null` when the text parses as a whole, else the rule error, for underlining. */
+  /** `null` when the whole text parses; else the `rule-syntax` or `invalid-rule` error, at path `$.text`. */
   diagnostic: ErrorDetail | null;
 }
 
@@ -447,7 +451,7 @@ export interface ImpactOptions {
 }
 
 export interface SuggestOptions {
-  /** A character offset into the text (Unicode characters, not UTF-16 units). Default: its end. */
+  /** Offset into the text in Unicode characters (code points, not UTF-16 units); default: its end. */
   cursor?: number;
   /** Default 20, at most 1000. */
   limit?: number;
@@ -562,8 +566,8 @@ export declare class Engine {
   /** Applies a change list atomically; the engine then answers for the changed snapshot. */
   apply(changes: Change[], options?: ApplyOptions): ApplyAnswer;
   lint(): LintAnswer;
-  /** What may come at `cursor` in a rule being typed, and the rule's error if it has one. */
-  suggest(text: string, options?: SuggestOptions): SuggestAnswer;
+  /** What rule text can continue with at `opts.cursor`, for an editor that helps type rules. */
+  suggest(text: string, opts?: SuggestOptions): SuggestAnswer;
 
   /** The compiled engine as bytes, for `Engine.fromCompiled`. */
   export(): Uint8Array;

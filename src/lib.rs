@@ -25,8 +25,8 @@
 //!
 //! The modules import one way, from the leaves up; ARCHITECTURE.md has the map:
 //! leaves (`error`, `limits`, `ids`, `hash`, `sets`, `text`, `time`, `json`) → `rules` →
-//! `snapshot` → `model` → domain answers (`access`, `homepage`, `listing`, `lint`) → `api` →
-//! faces (`js`, `abi`).
+//! `snapshot` → `model` → domain answers (`access`, `homepage`, `listing`, `lint`, `suggest`)
+//! → `api` → faces (`js`, `abi`).
 #![deny(missing_docs)]
 
 mod error;
@@ -49,6 +49,7 @@ mod homepage;
 mod impact;
 mod lint;
 mod listing;
+mod suggest;
 
 mod api;
 

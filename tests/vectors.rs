@@ -76,6 +76,8 @@ const FILES: &[(&str, &str)] = load![
     "strict_as_of",
     "strict_member_of_cycle",
     "strict_warnings",
+    "suggest",
+    "suggest_after_apply",
     "time",
     "values",
 ];

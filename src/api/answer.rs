@@ -5,12 +5,14 @@
 use serde_json::{Map, Value};
 
 use crate::access::{self, Check, Decision, Source};
+use crate::error::Error;
 use crate::homepage::{self, DashboardSource, RedirectSource};
 use crate::ids::{GroupIx, ProductIx, RoleIx, UserIx};
 use crate::json::Writer;
 use crate::lint::Finding;
 use crate::listing::{GroupQuery, MemberRow};
 use crate::model::{Actual, Membership, Tenant, Trace};
+use crate::suggest::Suggestions;
 
 /// The writer every answer goes to.
 pub type Out = Writer;
@@ -468,5 +470,68 @@ pub fn impact(w: &mut Out, impact: &crate::impact::Impact) {
         w.end_obj();
     }
     w.end_arr();
+    w.end_obj();
+}
+
+/// An error as the object of SPEC §7: `code`, `column`, `expected`, `line`, `message`,
+/// `path`, the last four `null` when they do not apply.
+pub fn error_object(w: &mut Out, error: &Error) {
+    error_object_at(w, error, None);
+}
+
+/// [`error_object`], with `path` for an error that has none.
+fn error_object_at(w: &mut Out, error: &Error, path: Option<&str>) {
+    w.obj();
+    w.field_str("code", error.code().as_str());
+    w.key("column");
+    match error.column() {
+        Some(c) => w.num(u64::from(c)),
+        None => w.null(),
+    }
+    w.key("expected");
+    match error.expected() {
+        Some(list) => w.str_list(list.iter().map(String::as_str)),
+        None => w.null(),
+    }
+    w.key("line");
+    match error.line() {
+        Some(l) => w.num(u64::from(l)),
+        None => w.null(),
+    }
+    w.field_str("message", error.message());
+    w.key("path");
+    w.opt_str(error.path().or(path));
+    w.end_obj();
+}
+
+/// `suggest`: at most `limit` items; the diagnostic is located at the request's `text`.
+pub fn suggest(w: &mut Out, s: &Suggestions<'_>, limit: usize) {
+    w.obj();
+    w.key("diagnostic");
+    match &s.diagnostic {
+        Some(error) => error_object_at(w, error, Some("$.text")),
+        None => w.null(),
+    }
+    w.key("from");
+    w.num(s.from as u64);
+    w.key("items");
+    w.arr();
+    for item in &s.items(limit) {
+        w.obj();
+        w.key("count");
+        match item.count {
+            Some(c) => w.num(c as u64),
+            None => w.null(),
+        }
+        w.key("detail");
+        w.opt_str(item.detail);
+        w.field_str("insert", &item.insert);
+        w.field_str("kind", item.kind.as_str());
+        w.field_str("label", item.label);
+        w.end_obj();
+    }
+    w.end_arr();
+    w.key("to");
+    w.num(s.to as u64);
     w.end_obj();
 }

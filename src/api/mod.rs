@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::access::{self, Decision};
 use crate::error::{Error, ErrorCode};
 use crate::json::{self, path_index, type_name, Writer};
-use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE};
+use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE, MAX_RULE_TEXT};
 use crate::listing::{self, GroupQuery, MemberType, Sort, Status};
 use crate::model::{Diagnostic, Tenant};
 use crate::rules::{format_rule, parse_rule};
@@ -32,6 +32,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const DEFAULT_PAGE_SIZE: u64 = 50;
 const DEFAULT_PREVIEW_LIMIT: u64 = 20;
 const DEFAULT_LIST_PAGE_SIZE: u64 = 8;
+const DEFAULT_SUGGEST_LIMIT: u64 = 20;
 
 /// Options for loading a snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -433,6 +434,33 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             };
             answer::impact(w, &impact);
         }
+        "suggest" => {
+            let mut req = Request::at(value, "$", &["op", "text", "cursor", "limit"])?;
+            let text = req.required_str("text")?;
+            if text.len() > MAX_RULE_TEXT {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("rule text is longer than {MAX_RULE_TEXT} bytes"),
+                )
+                .at("$.text"));
+            }
+            let length = text.chars().count();
+            let cursor = match req.count("cursor", 0)? {
+                None => length,
+                Some(c) if c <= length as u64 => usize::try_from(c).unwrap_or(length),
+                Some(_) => {
+                    return Err(invalid_request(
+                        "$.cursor",
+                        format!("`cursor` is past the end of `text` ({length} characters)"),
+                    ))
+                }
+            };
+            let limit = req
+                .bounded("limit", 0, MAX_PAGE_SIZE)?
+                .unwrap_or(DEFAULT_SUGGEST_LIMIT);
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            answer::suggest(w, &crate::suggest::suggest(t, text, cursor), limit);
+        }
         "apply" => {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,
@@ -574,27 +602,7 @@ pub fn error_answer_json(error: &Error, revision: Option<&str>) -> String {
     let mut w = Writer::new(usize::MAX).with_top_level("revision", revision_json(revision));
     w.obj();
     w.key("error");
-    w.obj();
-    w.field_str("code", error.code().as_str());
-    w.key("column");
-    match error.column() {
-        Some(c) => w.num(u64::from(c)),
-        None => w.null(),
-    }
-    w.key("expected");
-    match error.expected() {
-        Some(list) => w.str_list(list.iter().map(String::as_str)),
-        None => w.null(),
-    }
-    w.key("line");
-    match error.line() {
-        Some(l) => w.num(u64::from(l)),
-        None => w.null(),
-    }
-    w.field_str("message", error.message());
-    w.key("path");
-    w.opt_str(error.path());
-    w.end_obj();
+    answer::error_object(&mut w, error);
     w.end_obj();
     w.finish().unwrap_or_default()
 }
@@ -699,6 +707,23 @@ mod tests {
             assert_eq!(answer["error"]["code"], code, "{request}");
             assert_eq!(answer["error"]["path"], path, "{request}");
         }
+    }
+
+    /// Rule text over 64 KiB is refused before any work; at the limit it is answered.
+    #[test]
+    fn suggest_text_over_the_rule_limit_is_limit_exceeded() {
+        let e = engine(r#"{"users":[{"id":"u1","attributes":{"a":"x"}}]}"#);
+        let request = |n: usize| {
+            let text = format!("a = {}", "x".repeat(n - 4));
+            serde_json::json!({"op": "suggest", "text": text, "cursor": 2}).to_string()
+        };
+        let answer: Value =
+            serde_json::from_str(&e.answer_json(&request(MAX_RULE_TEXT + 1))).unwrap();
+        assert_eq!(answer["error"]["code"], "limit-exceeded");
+        assert_eq!(answer["error"]["path"], "$.text");
+        let answer: Value = serde_json::from_str(&e.answer_json(&request(MAX_RULE_TEXT))).unwrap();
+        assert_eq!(answer["diagnostic"], Value::Null);
+        assert_eq!(answer["items"][0]["insert"], "=");
     }
 
     #[test]

@@ -530,6 +530,14 @@ impl Attributes {
     /// The columns `field` reads, in priority order (SPEC §4.1): the exact key, then other
     /// spellings of it by key bytes; `job` then falls back to `jobTitle` the same way.
     pub fn resolve(&self, field: &str) -> Vec<&Column> {
+        self.resolve_indices(field)
+            .into_iter()
+            .filter_map(|i| self.column(i))
+            .collect()
+    }
+
+    /// The indices of the columns [`Attributes::resolve`] gives, in the same order.
+    pub fn resolve_indices(&self, field: &str) -> Vec<usize> {
         let lowered = lower(field);
         let mut out = self.spellings(field, &lowered);
         if lowered == "job" {
@@ -538,16 +546,26 @@ impl Attributes {
         out
     }
 
-    fn spellings(&self, exact: &str, lowered: &str) -> Vec<&Column> {
+    /// The column at `index`.
+    pub fn column(&self, index: usize) -> Option<&Column> {
+        self.columns.get(index).map(|c| &**c)
+    }
+
+    /// How many columns.
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn spellings(&self, exact: &str, lowered: &str) -> Vec<usize> {
         let mut out = Vec::new();
         if let Some(&i) = self.by_key.get(exact) {
-            out.extend(self.columns.get(i as usize).map(|c| &**c));
+            out.push(i as usize);
         }
         if let Some(spellings) = self.by_lower.get(lowered) {
             for &i in spellings {
                 if let Some(c) = self.columns.get(i as usize) {
                     if &*c.key != exact {
-                        out.push(c);
+                        out.push(i as usize);
                     }
                 }
             }
@@ -716,6 +734,33 @@ pub fn positive_users(columns: &[&Column], op: Op, cond: &Prepared, slots: usize
         }
     }
     bits
+}
+
+/// The distinct values users read over the columns `field` reads (each user the first column
+/// that has a value for them), with how many users read each: for suggestions.
+pub fn resolved_value_counts<'c>(
+    columns: &[&'c Column],
+    slots: usize,
+) -> Vec<(&'c AttrValue, usize)> {
+    if let [column] = columns {
+        return column.value_counts();
+    }
+    let mut seen = Bits::empty(slots);
+    let mut out = Vec::new();
+    for column in columns {
+        let mut counts = vec![0usize; column.values.len()];
+        for (u, v) in column.cells() {
+            if seen.contains(u) {
+                continue;
+            }
+            seen.insert(u);
+            if let Some(c) = counts.get_mut(v as usize) {
+                *c += 1;
+            }
+        }
+        out.extend(column.values.iter().zip(counts).filter(|(_, c)| *c > 0));
+    }
+    out
 }
 
 /// Users by the texts their value names, over the columns `field` reads: for `REPORTS TO`.

@@ -209,7 +209,10 @@ impl Tenant {
                     error,
                 })?;
         }
-        Ok(self.settle(before, work))
+        let delta = self.settle(before, work);
+        // Suggestions are built lazily from the tenant as it was: start afresh.
+        self.vocabulary = Arc::default();
+        Ok(delta)
     }
 
     /// Labels the tenant with a revision.

@@ -323,6 +323,7 @@ impl Tenant {
             by_name: Arc::new(Vec::new()),
             name_rank: Arc::new(Vec::new()),
             notes: Arc::new(super::notes::Notes::default()),
+            vocabulary: Arc::default(),
         };
         tenant.rebuild_by_name();
         for g in 0..tenant.groups.defs.len() {

@@ -930,6 +930,7 @@ impl Tenant {
             by_name: Arc::new(by_name),
             name_rank: Arc::default(),
             notes: Arc::new(notes),
+            vocabulary: Arc::default(),
         };
         let _ = raw_groups;
         tenant.rebuild_graph();

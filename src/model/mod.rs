@@ -18,7 +18,8 @@
 //! - `membership`: manual entries and time windows, and members as a least fixpoint;
 //! - `grants`: which active groups carry each product, and whom they reach;
 //! - `notes`: diagnostics, in document order;
-//! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant.
+//! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant;
+//! - `vocabulary`: what rules can name, ranked for suggestions, built on first use.
 //!
 //! INVARIANT: each rule of the contract is decided by one function here: [`Tenant::grants`]
 //! (an inactive group grants nothing), [`membership::in_effect`] (time windows),
@@ -34,11 +35,13 @@ mod graph;
 mod membership;
 mod notes;
 mod store;
+mod vocabulary;
 
 pub use change::{Change, Delta};
 pub use eval::{Actual, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
+pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
 
 use std::sync::Arc;
 
@@ -200,6 +203,8 @@ pub struct Tenant {
     /// Each user slot's place in `by_name` (`u32::MAX` for slots that hold no user).
     pub(crate) name_rank: Arc<Vec<u32>>,
     pub(crate) notes: Arc<notes::Notes>,
+    /// What rules can name, for suggestions: filled on first use, emptied by every change.
+    pub(crate) vocabulary: Arc<Vocabulary>,
 }
 
 /// Why an owner or admin may use any product.

@@ -13,13 +13,29 @@ const KEYWORDS: [&str; 16] = [
 ];
 
 /// Whether `word` is a reserved keyword (case-insensitively).
-pub(super) fn is_keyword(word: &str) -> bool {
+pub fn is_keyword(word: &str) -> bool {
     !word.is_empty() && KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
 }
 
 /// Whether `c` may appear in a bare word.
 pub(super) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | ':')
+}
+
+/// Whether `text`, written bare where the grammar takes a field, reads back as that field.
+pub fn is_bare_field(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(is_word_char) && !is_keyword(text)
+}
+
+/// Whether `text`, written bare where the grammar takes a value, reads back as that same
+/// text: a word that is not a keyword, a boolean or a number.
+pub fn is_bare_text(text: &str) -> bool {
+    is_bare_field(text) && json_number(text).is_none()
+}
+
+/// Whether `word` is wholly a JSON number, so that the grammar reads it as one.
+pub fn is_number_word(word: &str) -> bool {
+    json_number(word).is_some()
 }
 
 /// The value of a word that is wholly a JSON number.
@@ -74,8 +90,12 @@ enum Tok {
     Comma,
     Cmp(Op),
     End,
-    /// A character or string the lexer could not read, with why.
-    Bad(String),
+    /// A character or string the lexer could not read, with why; for a string, what it read
+    /// of its value before it stopped.
+    Bad {
+        why: String,
+        partial: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +103,83 @@ struct Token {
     tok: Tok,
     line: u32,
     column: u32,
+    /// Where the token starts and ends, in characters from the start of the text.
+    start: usize,
+    end: usize,
+}
+
+/// What a piece of rule text is, as [`lexemes`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LexemeKind {
+    /// A bare word: a keyword, a field or a value.
+    Word(String),
+    /// A quoted string and its value. When the text ends inside it, or it holds an escape
+    /// that does not read, it is not `closed`, its value is what was read before that, and
+    /// nothing after it is read.
+    Str {
+        /// The value, escapes resolved.
+        value: String,
+        /// Whether the closing quote was read.
+        closed: bool,
+    },
+    /// `(`.
+    Open,
+    /// `)`.
+    Close,
+    /// `,`.
+    Comma,
+    /// `=`, `!=`, `<`, `<=`, `>` or `>=`.
+    Cmp(Op),
+    /// A character no token starts with; nothing after it is read.
+    Bad(char),
+}
+
+/// A token of rule text and where it is, in characters (`start..end`), for editors that
+/// complete rules as they are typed. The parser reads the same tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lexeme {
+    /// What it is.
+    pub kind: LexemeKind,
+    /// The offset of its first character.
+    pub start: usize,
+    /// The offset just past its last character.
+    pub end: usize,
+}
+
+/// The tokens of `text`, up to the first one that does not read.
+pub fn lexemes(text: &str) -> Vec<Lexeme> {
+    lex(text)
+        .into_iter()
+        .filter_map(|t| {
+            let kind = match t.tok {
+                Tok::Word(w) => LexemeKind::Word(w),
+                Tok::Str(value) => LexemeKind::Str {
+                    value,
+                    closed: true,
+                },
+                Tok::LParen => LexemeKind::Open,
+                Tok::RParen => LexemeKind::Close,
+                Tok::Comma => LexemeKind::Comma,
+                Tok::Cmp(op) => LexemeKind::Cmp(op),
+                Tok::End => return None,
+                Tok::Bad {
+                    partial: Some(value),
+                    ..
+                } => LexemeKind::Str {
+                    value,
+                    closed: false,
+                },
+                Tok::Bad { partial: None, .. } => {
+                    LexemeKind::Bad(text.chars().nth(t.start).unwrap_or('\u{fffd}'))
+                }
+            };
+            Some(Lexeme {
+                kind,
+                start: t.start,
+                end: t.end,
+            })
+        })
+        .collect()
 }
 
 fn lex(text: &str) -> Vec<Token> {
@@ -92,14 +189,6 @@ fn lex(text: &str) -> Vec<Token> {
     let mut i = 0;
     let at = |i: usize| chars.get(i).copied();
     while let Some(c) = at(i) {
-        let (start_line, start_column) = (line, column);
-        let mut push = |tok: Tok| {
-            tokens.push(Token {
-                tok,
-                line: start_line,
-                column: start_column,
-            })
-        };
         if c == '\n' {
             line += 1;
             column = 1;
@@ -111,54 +200,66 @@ fn lex(text: &str) -> Vec<Token> {
             i += 1;
             continue;
         }
-        let mut width = 1usize;
-        match c {
-            '(' => push(Tok::LParen),
-            ')' => push(Tok::RParen),
-            ',' => push(Tok::Comma),
-            '=' => push(Tok::Cmp(Op::Eq)),
-            '!' if at(i + 1) == Some('=') => {
-                width = 2;
-                push(Tok::Cmp(Op::Ne));
-            }
+        let token = |tok: Tok, width: usize| Token {
+            tok,
+            line,
+            column,
+            start: i,
+            end: i + width,
+        };
+        let (tok, width) = match c {
+            '(' => (Tok::LParen, 1),
+            ')' => (Tok::RParen, 1),
+            ',' => (Tok::Comma, 1),
+            '=' => (Tok::Cmp(Op::Eq), 1),
+            '!' if at(i + 1) == Some('=') => (Tok::Cmp(Op::Ne), 2),
             '<' | '>' => {
                 let eq = at(i + 1) == Some('=');
-                width = if eq { 2 } else { 1 };
-                push(Tok::Cmp(match (c, eq) {
+                let op = match (c, eq) {
                     ('<', true) => Op::Le,
                     ('<', false) => Op::Lt,
                     (_, true) => Op::Ge,
                     _ => Op::Gt,
-                }));
+                };
+                (Tok::Cmp(op), if eq { 2 } else { 1 })
             }
             '"' | '\'' => match lex_string(&chars, i) {
-                Ok((s, w)) => {
-                    width = w;
-                    push(Tok::Str(s));
-                }
-                Err((message, _)) => {
-                    push(Tok::Bad(message));
+                Ok((s, w)) => (Tok::Str(s), w),
+                Err((why, w, partial)) => {
+                    let bad = Tok::Bad {
+                        why,
+                        partial: Some(partial),
+                    };
+                    tokens.push(token(bad, w));
                     tokens.push(Token {
                         tok: Tok::End,
                         line,
                         column: column + 1,
+                        start: i + w,
+                        end: i + w,
                     });
                     return tokens;
                 }
             },
             c if is_word_char(c) => {
                 let mut word = String::new();
-                while let Some(w) = at(i + word.chars().count()).filter(|&w| is_word_char(w)) {
+                let mut width = 0;
+                while let Some(w) = at(i + width).filter(|&w| is_word_char(w)) {
                     word.push(w);
+                    width += 1;
                 }
-                width = word.chars().count();
-                push(Tok::Word(word));
+                (Tok::Word(word), width)
             }
             other => {
-                push(Tok::Bad(format!("unexpected character `{other}`")));
+                let bad = Tok::Bad {
+                    why: format!("unexpected character `{other}`"),
+                    partial: None,
+                };
+                tokens.push(token(bad, 1));
                 return tokens;
             }
-        }
+        };
+        tokens.push(token(tok, width));
         // A string may span lines; keep line and column true to the text.
         for k in i..i + width {
             if at(k) == Some('\n') {
@@ -174,18 +275,21 @@ fn lex(text: &str) -> Vec<Token> {
         tok: Tok::End,
         line,
         column,
+        start: i,
+        end: i,
     });
     tokens
 }
 
-/// Reads a quoted string starting at `start`; returns its value and width in characters.
-fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, usize)> {
+/// Reads a quoted string starting at `start`; returns its value and width in characters, or
+/// why it does not read, how far it was read, and its value up to there.
+fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, usize, String)> {
     let quote = chars.get(start).copied().unwrap_or('"');
     let mut out = String::new();
     let mut i = start + 1;
     loop {
         let Some(c) = chars.get(i).copied() else {
-            return Err(("unterminated string".to_owned(), i - start));
+            return Err(("unterminated string".to_owned(), i - start, out));
         };
         i += 1;
         if c == quote {
@@ -196,7 +300,7 @@ fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, 
             continue;
         }
         let Some(e) = chars.get(i).copied() else {
-            return Err(("unterminated string".to_owned(), i - start));
+            return Err(("unterminated string".to_owned(), i - start, out));
         };
         i += 1;
         match e {
@@ -219,7 +323,7 @@ fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, 
                     }
                 };
                 let Some(high) = hex(i) else {
-                    return Err(("invalid `\\u` escape".to_owned(), i - start));
+                    return Err(("invalid `\\u` escape".to_owned(), i - start, out));
                 };
                 i += 4;
                 let code = if (0xD800..0xDC00).contains(&high) {
@@ -228,7 +332,11 @@ fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, 
                         .flatten()
                         .filter(|low| (0xDC00..0xE000).contains(low));
                     let Some(low) = low else {
-                        return Err(("unpaired surrogate in `\\u` escape".to_owned(), i - start));
+                        return Err((
+                            "unpaired surrogate in `\\u` escape".to_owned(),
+                            i - start,
+                            out,
+                        ));
                     };
                     i += 6;
                     0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
@@ -237,10 +345,10 @@ fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), (String, 
                 };
                 match char::from_u32(code) {
                     Some(ch) => out.push(ch),
-                    None => return Err(("invalid `\\u` escape".to_owned(), i - start)),
+                    None => return Err(("invalid `\\u` escape".to_owned(), i - start, out)),
                 }
             }
-            other => return Err((format!("invalid escape `\\{other}`"), i - start)),
+            other => return Err((format!("invalid escape `\\{other}`"), i - start, out)),
         }
     }
 }
@@ -338,7 +446,7 @@ impl Parser {
             Tok::Comma => "`,`".to_owned(),
             Tok::Cmp(op) => format!("`{}`", op.as_str()),
             Tok::End => "the end of the rule".to_owned(),
-            Tok::Bad(why) => why.clone(),
+            Tok::Bad { why, .. } => why.clone(),
         };
         let err = Error::new(
             ErrorCode::RuleSyntax,
@@ -664,6 +772,77 @@ mod tests {
         check_err("Ünïcode = 'x", 1, 11, VALUE);
         check_err("a = AND", 1, 5, VALUE);
         check_err("AND = 1", 1, 1, CONDITION_START);
+    }
+
+    #[test]
+    fn lexemes_carry_character_ranges_and_open_strings() {
+        let kinds = |text: &str| -> Vec<(LexemeKind, usize, usize)> {
+            lexemes(text)
+                .into_iter()
+                .map(|l| (l.kind, l.start, l.end))
+                .collect()
+        };
+        let word = |w: &str| LexemeKind::Word(w.to_owned());
+        assert_eq!(
+            kinds("ville = \"Zü rich\" AND (n <= 2)"),
+            vec![
+                (word("ville"), 0, 5),
+                (LexemeKind::Cmp(Op::Eq), 6, 7),
+                (
+                    LexemeKind::Str {
+                        value: "Zü rich".to_owned(),
+                        closed: true
+                    },
+                    8,
+                    17
+                ),
+                (word("AND"), 18, 21),
+                (LexemeKind::Open, 22, 23),
+                (word("n"), 23, 24),
+                (LexemeKind::Cmp(Op::Le), 25, 27),
+                (word("2"), 28, 29),
+                (LexemeKind::Close, 29, 30),
+            ]
+        );
+        let open = |v: &str| LexemeKind::Str {
+            value: v.to_owned(),
+            closed: false,
+        };
+        assert_eq!(
+            kinds("é = 'Sa\\u00e9 x"),
+            vec![
+                (word("é"), 0, 1),
+                (LexemeKind::Cmp(Op::Eq), 2, 3),
+                (open("Saé x"), 4, 15)
+            ]
+        );
+        assert_eq!(
+            kinds("a = \"b\\"),
+            vec![
+                (word("a"), 0, 1),
+                (LexemeKind::Cmp(Op::Eq), 2, 3),
+                (open("b"), 4, 7)
+            ]
+        );
+        assert_eq!(
+            kinds("a ! b"),
+            vec![(word("a"), 0, 1), (LexemeKind::Bad('!'), 2, 3)]
+        );
+    }
+
+    #[test]
+    fn bare_words_read_back_as_themselves() {
+        assert!(is_bare_text("Paris") && is_bare_text("u-7") && is_bare_text("2025-01-01"));
+        assert!(!is_bare_text("São Paulo") && !is_bare_text("in") && !is_bare_text("True"));
+        assert!(!is_bare_text("5") && !is_bare_text("") && is_bare_text("007"));
+        assert!(is_bare_field("5") && !is_bare_field("job title") && !is_bare_field("OR"));
+    }
+
+    #[test]
+    fn a_long_word_lexes_in_linear_time() {
+        let text = format!("a = {}", "é".repeat(32_000));
+        let rule = parse_rule(&text);
+        assert!(rule.is_ok());
     }
 
     #[test]

@@ -1,0 +1,948 @@
+//! What a rule can name, ranked and indexed for suggestions (SPEC §7.4): the fields, each
+//! field's values merged as `=` takes them, the groups, and the users a `REPORTS TO` can lead
+//! to. Each list is held in the order suggestions give it (largest count first, then label
+//! bytes), with its labels and details folded as for search and sorted, so that the entries
+//! starting with a partial token are found by binary search rather than by a scan.
+//!
+//! Nothing here is built until a suggestion needs it, and then only the part it needs, once
+//! per tenant: a [`Vocabulary`] is a set of cells that fill on first use and are shared by
+//! the tenant's clones. A change gives the tenant a fresh, empty one (`Tenant::apply`).
+//!
+//! INVARIANT: a filled cell describes the tenant that holds the vocabulary.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use crate::hash::Map;
+use crate::ids::{GroupIx, UserIx};
+use crate::rules::is_number_word;
+use crate::sets::Bits;
+use crate::text::{fold, lower};
+
+use super::attrs::{resolved_value_counts, AttrValue};
+use super::Tenant;
+
+/// How many entries starting with a partial token are gathered and sorted; past that, the
+/// ranked list is walked this far before the matches are marked in a bitset.
+const GATHER: usize = 4096;
+
+/// Separates folded texts in a haystack.
+const SEP: char = '\u{1}';
+
+/// The suggestion lists of one tenant, each built on first use.
+#[derive(Default)]
+pub struct Vocabulary {
+    fields: OnceLock<Ranked<FieldChoice>>,
+    groups: OnceLock<Ranked<GroupChoice>>,
+    /// Per attribute column: its values, and the users as `REPORTS TO` targets through it.
+    columns: OnceLock<Vec<ColumnCells>>,
+    /// The values of `id`, `name` and `orgRole`.
+    record: [OnceLock<Arc<Values>>; 3],
+}
+
+#[derive(Default)]
+struct ColumnCells {
+    values: OnceLock<Arc<Values>>,
+    reports: OnceLock<Arc<Ranked<UserChoice>>>,
+}
+
+impl fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let columns = self.columns.get().map_or(0, |c| {
+            c.iter()
+                .filter(|c| c.values.get().is_some() || c.reports.get().is_some())
+                .count()
+        });
+        f.debug_struct("Vocabulary")
+            .field("fields", &self.fields.get().map(Ranked::len))
+            .field("groups", &self.groups.get().map(Ranked::len))
+            .field("columns_built", &columns)
+            .finish()
+    }
+}
+
+/// A field rules can name: an attribute key, or `id`, `name`, `orgRole`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChoice {
+    /// The key.
+    pub key: Box<str>,
+    /// How many users hold a value for it (one that `EXISTS` holds for).
+    pub count: usize,
+}
+
+/// What kind of JSON scalar a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueKind {
+    /// A number.
+    Number,
+    /// A boolean.
+    Bool,
+    /// A string.
+    Text,
+}
+
+/// A value of a field: the spellings `=` takes as equal, as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueChoice {
+    /// The most frequent spelling (ties: the smallest in bytes).
+    pub label: Box<str>,
+    /// What that spelling is.
+    pub kind: ValueKind,
+    /// How many users hold any of the spellings.
+    pub count: usize,
+}
+
+/// A group `MEMBER OF` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupChoice {
+    /// The group.
+    pub group: GroupIx,
+    /// Its member count.
+    pub count: usize,
+}
+
+/// A user `REPORTS TO` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserChoice {
+    /// The user.
+    pub user: UserIx,
+    /// How many users name them, exactly, in the field the chain follows.
+    pub count: usize,
+}
+
+/// The values of one field.
+#[derive(Debug, Default)]
+pub struct Values {
+    /// The values, ranked.
+    pub choices: Ranked<ValueChoice>,
+    /// Whether some value is a number or a date (numbers written as text count), so that
+    /// `<` and friends fit.
+    pub ordered: bool,
+    /// Whether some value is the id of a user, so that `REPORTS TO` fits.
+    pub names_users: bool,
+}
+
+/// Entries in the order suggestions give them, searchable by folded label and detail.
+#[derive(Debug)]
+pub struct Ranked<T> {
+    items: Vec<T>,
+    labels: Folded,
+    details: Option<Folded>,
+}
+
+impl<T> Default for Ranked<T> {
+    fn default() -> Self {
+        Ranked {
+            items: Vec::new(),
+            labels: Folded::new(std::iter::empty::<&str>()),
+            details: None,
+        }
+    }
+}
+
+impl<T> Ranked<T> {
+    /// Ranks `items`, already in order, with each one's label and detail.
+    fn new<L: AsRef<str>, D: AsRef<str>>(
+        items: Vec<T>,
+        labels: impl IntoIterator<Item = L>,
+        details: Option<Vec<D>>,
+    ) -> Ranked<T> {
+        Ranked {
+            items,
+            labels: Folded::new(labels),
+            details: details.map(Folded::new),
+        }
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The entry at rank `i`.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.items.get(i)
+    }
+
+    /// Whether entry `i`'s folded label or detail starts with `needle` (folded).
+    fn starts_with(&self, i: usize, needle: &str) -> bool {
+        self.labels.text(i).starts_with(needle)
+            || self
+                .details
+                .as_ref()
+                .is_some_and(|d| d.text(i).starts_with(needle))
+    }
+
+    /// The first `limit` entries, by rank, whose folded label or detail starts with `needle`
+    /// (already folded). The matching entries are found by binary search; when they are
+    /// few they are sorted, else the ranked list is walked for a while (matches are dense
+    /// then, so `limit` of them are usually met soon), and failing that they are marked in a
+    /// bitset read in rank order.
+    pub fn starting(&self, needle: &str, limit: usize) -> Vec<usize> {
+        if needle.is_empty() {
+            return (0..self.len().min(limit)).collect();
+        }
+        let by_label = self.labels.with_prefix(needle);
+        let by_detail = self
+            .details
+            .as_ref()
+            .map_or(&[][..], |d| d.with_prefix(needle));
+        let both = by_label.iter().chain(by_detail);
+        if by_label.len() + by_detail.len() <= GATHER {
+            let mut out: Vec<usize> = both.map(|&i| i as usize).collect();
+            out.sort_unstable();
+            out.dedup();
+            out.truncate(limit);
+            return out;
+        }
+        let mut out = Vec::new();
+        for i in 0..self.len().min(GATHER) {
+            if out.len() >= limit {
+                return out;
+            }
+            if self.starts_with(i, needle) {
+                out.push(i);
+            }
+        }
+        if out.len() >= limit || self.len() <= GATHER {
+            return out;
+        }
+        let mut marked = Bits::empty(self.len());
+        for &i in both {
+            marked.insert(i);
+        }
+        marked.iter().map(|i| i as usize).take(limit).collect()
+    }
+
+    /// The first `limit` entries, by rank, whose folded label or detail contains `needle`
+    /// (already folded) but neither starts with it: the ones [`Ranked::starting`] leaves out.
+    /// Labels and details are searched side by side, each only as far as the other's next
+    /// hit, so the search stops soon after the `limit`-th entry.
+    pub fn containing(&self, needle: &str, limit: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        if needle.is_empty() || limit == 0 || self.is_empty() {
+            return out;
+        }
+        let n = self.len();
+        let mut labels = self.labels.hits(needle);
+        let mut details = self.details.as_ref().map(|d| d.hits(needle));
+        let (mut a, mut b): (Option<usize>, Option<usize>) = (None, None);
+        loop {
+            if a.is_none() {
+                a = labels.next_before(b.map_or(n, |b| b + 1));
+            }
+            if b.is_none() {
+                b = details
+                    .as_mut()
+                    .and_then(|d| d.next_before(a.map_or(n, |a| a + 1)));
+            }
+            let next = match (a, b) {
+                (None, None) => break,
+                (Some(x), None) | (None, Some(x)) => x,
+                (Some(x), Some(y)) => x.min(y),
+            };
+            if a == Some(next) {
+                a = None;
+            }
+            if b == Some(next) {
+                b = None;
+            }
+            if !self.starts_with(next, needle) {
+                out.push(next);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Folded texts, one per entry: joined into one haystack, sorted, and, when there is much
+/// text, indexed by the byte pairs each text holds.
+#[derive(Debug)]
+struct Folded {
+    /// Each entry's folded text followed by [`SEP`], by rank.
+    hay: String,
+    /// Where each entry's text starts in `hay`, and, last, the length of `hay`.
+    starts: Vec<usize>,
+    /// The entries by folded text, then rank.
+    sorted: Vec<u32>,
+    /// For a long haystack: per byte pair, the entries whose text holds it, by rank.
+    pairs: Option<Pairs>,
+}
+
+/// Below this many bytes, a haystack is searched by a scan.
+const SCAN_BYTES: usize = 64 * 1024;
+
+/// An index of byte pairs: `entries[offsets[p]..offsets[p + 1]]` hold pair `p`.
+#[derive(Debug)]
+struct Pairs {
+    offsets: Vec<u32>,
+    entries: Vec<u32>,
+}
+
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(a) << 8 | usize::from(b)
+}
+
+impl Pairs {
+    fn new(folded: &Folded) -> Option<Pairs> {
+        let count = folded.starts.len().saturating_sub(1);
+        // Each text's distinct pairs, counted, then placed: `seen[p]` is the last entry + 1
+        // that held pair `p`.
+        let mut seen = vec![0u32; 1 << 16];
+        let mut offsets = vec![0u32; (1 << 16) + 1];
+        let each_pair = |f: &mut dyn FnMut(usize, u32)| {
+            for e in 0..count {
+                let mark = u32::try_from(e + 1).unwrap_or(u32::MAX);
+                for w in folded.text(e).as_bytes().windows(2) {
+                    if let [x, y] = *w {
+                        f(pair(x, y), mark);
+                    }
+                }
+            }
+        };
+        each_pair(&mut |p, mark| {
+            if let (Some(s), Some(o)) = (seen.get_mut(p), offsets.get_mut(p + 1)) {
+                if *s != mark {
+                    *s = mark;
+                    *o += 1;
+                }
+            }
+        });
+        for i in 1..offsets.len() {
+            let before = offsets.get(i - 1).copied().unwrap_or(0);
+            if let Some(o) = offsets.get_mut(i) {
+                *o = o.checked_add(before)?;
+            }
+        }
+        let mut fill: Vec<u32> = offsets.clone();
+        let mut entries = vec![0u32; offsets.last().copied().unwrap_or(0) as usize];
+        seen.fill(0);
+        each_pair(&mut |p, mark| {
+            if let (Some(s), Some(at)) = (seen.get_mut(p), fill.get_mut(p)) {
+                if *s != mark {
+                    *s = mark;
+                    if let Some(slot) = entries.get_mut(*at as usize) {
+                        *slot = mark - 1;
+                    }
+                    *at += 1;
+                }
+            }
+        });
+        Some(Pairs { offsets, entries })
+    }
+
+    fn entries(&self, p: usize) -> &[u32] {
+        let from = self.offsets.get(p).copied().unwrap_or(0) as usize;
+        let to = self.offsets.get(p + 1).copied().unwrap_or(0) as usize;
+        self.entries.get(from..to).unwrap_or(&[])
+    }
+}
+
+impl Folded {
+    fn new<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Folded {
+        let mut hay = String::new();
+        let mut starts = Vec::new();
+        for text in texts {
+            starts.push(hay.len());
+            let text = text.as_ref();
+            if text.is_ascii() {
+                // Folding ASCII is lowercasing it (the common case, and much cheaper).
+                hay.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                hay.push_str(&fold(text));
+            }
+            hay.push(SEP);
+        }
+        starts.push(hay.len());
+        let mut folded = Folded {
+            hay,
+            starts,
+            sorted: Vec::new(),
+            pairs: None,
+        };
+        let mut by_text: Vec<(&str, u32)> = (0..folded.starts.len().saturating_sub(1))
+            .map(|i| (folded.text(i), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        // Entries are distinct, so an unstable sort gives one order.
+        by_text.sort_unstable();
+        let sorted = by_text.into_iter().map(|(_, i)| i).collect();
+        folded.sorted = sorted;
+        if folded.hay.len() > SCAN_BYTES {
+            folded.pairs = Pairs::new(&folded);
+        }
+        folded
+    }
+
+    /// Entry `i`'s folded text.
+    fn text(&self, i: usize) -> &str {
+        let start = self.starts.get(i).copied().unwrap_or(0);
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(start, |&next| next - SEP.len_utf8());
+        self.hay.get(start..end).unwrap_or("")
+    }
+
+    /// The entries whose folded text starts with `needle`, by text.
+    fn with_prefix(&self, needle: &str) -> &[u32] {
+        let from = self
+            .sorted
+            .partition_point(|&e| self.text(e as usize) < needle);
+        let rest = self.sorted.get(from..).unwrap_or(&[]);
+        let count = rest.partition_point(|&e| self.text(e as usize).starts_with(needle));
+        rest.get(..count).unwrap_or(&[])
+    }
+
+    /// The entries whose folded text contains `needle`, by rank: through the rarest of the
+    /// needle's byte pairs when the haystack is indexed, else by a scan.
+    fn hits<'a>(&'a self, needle: &'a str) -> Hits<'a> {
+        let candidates = self.pairs.as_ref().and_then(|pairs| {
+            needle
+                .as_bytes()
+                .windows(2)
+                .filter_map(|w| match *w {
+                    [x, y] => Some(pairs.entries(pair(x, y))),
+                    _ => None,
+                })
+                .min_by_key(|list| list.len())
+        });
+        Hits {
+            folded: self,
+            needle,
+            at: 0,
+            candidates,
+        }
+    }
+}
+
+/// The entries of a [`Folded`] whose text contains a needle, by rank.
+struct Hits<'a> {
+    folded: &'a Folded,
+    needle: &'a str,
+    /// By scan: where in the haystack to look next. By candidates: which one is next.
+    at: usize,
+    /// The entries holding the needle's rarest byte pair, when the haystack is indexed.
+    candidates: Option<&'a [u32]>,
+}
+
+impl Hits<'_> {
+    /// The next entry below `bound` whose text contains the needle; when there is none, the
+    /// search resumes at `bound`.
+    fn next_before(&mut self, bound: usize) -> Option<usize> {
+        if let Some(candidates) = self.candidates {
+            while let Some(&e) = candidates.get(self.at) {
+                let e = e as usize;
+                if e >= bound {
+                    return None;
+                }
+                self.at += 1;
+                if self.folded.text(e).contains(self.needle) {
+                    return Some(e);
+                }
+            }
+            return None;
+        }
+        let starts = &self.folded.starts;
+        let stop = starts.get(bound).copied().unwrap_or(self.folded.hay.len());
+        while self.at < stop {
+            let window = self.folded.hay.get(self.at..stop)?;
+            let mut chars = self.needle.chars();
+            let found = match (chars.next(), chars.next()) {
+                // One character: a byte search, much faster than a substring search.
+                (Some(c), None) => window.find(c),
+                _ => window.find(self.needle),
+            };
+            let Some(found) = found.map(|f| f + self.at) else {
+                self.at = stop;
+                return None;
+            };
+            let entry = starts.partition_point(|&s| s <= found).saturating_sub(1);
+            let end = starts.get(entry + 1).copied().unwrap_or(stop);
+            if found + self.needle.len() < end {
+                // Within the entry (its separator excluded): on to the next entry.
+                self.at = end;
+                return Some(entry);
+            }
+            // The match runs into the next entry: look again one character on.
+            self.at = found + self.needle.chars().next().map_or(1, char::len_utf8);
+        }
+        None
+    }
+}
+
+/// Values merged as `=` takes them: by lowercase text. Each row is one scalar of a value
+/// that `count` users hold, as `(lowercase, text, kind, count, first)`, where `first` marks
+/// the value's first scalar with that lowercase, so that a user counts once per merged value.
+#[derive(Default)]
+struct Merger<'a> {
+    rows: Vec<(&'a str, &'a str, ValueKind, usize, bool)>,
+}
+
+impl<'a> Merger<'a> {
+    /// Adds `count` users holding a value with these scalars `(text, lowercase, kind)`.
+    fn add(&mut self, scalars: &mut [(&'a str, &'a str, ValueKind)], count: usize) {
+        scalars.sort_unstable_by_key(|&(text, low, kind)| (low, text, kind));
+        let mut last: Option<(&str, &str, ValueKind)> = None;
+        for &(text, low, kind) in scalars.iter() {
+            if last == Some((text, low, kind)) {
+                continue;
+            }
+            let first = last.is_none_or(|(_, l, _)| l != low);
+            last = Some((text, low, kind));
+            self.rows.push((low, text, kind, count, first));
+        }
+    }
+
+    /// Whether some spelling passes `test`.
+    fn any(&self, test: impl Fn(&str, ValueKind) -> bool) -> bool {
+        self.rows
+            .iter()
+            .any(|&(_, text, kind, _, _)| test(text, kind))
+    }
+
+    /// The values, ranked: each labelled by its most frequent spelling (ties: the smallest
+    /// in bytes), counting the users of every spelling.
+    fn finish(mut self) -> Vec<ValueChoice> {
+        self.rows
+            .sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        let mut choices: Vec<ValueChoice> = self
+            .rows
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|merged| {
+                let count = merged.iter().filter(|r| r.4).map(|r| r.3).sum();
+                let best = merged
+                    .chunk_by(|a, b| (a.1, a.2) == (b.1, b.2))
+                    .filter_map(|spelling| {
+                        let first = spelling.first()?;
+                        Some((
+                            spelling.iter().map(|r| r.3).sum::<usize>(),
+                            first.1,
+                            first.2,
+                        ))
+                    })
+                    .min_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))))?;
+                Some(ValueChoice {
+                    label: best.1.into(),
+                    kind: best.2,
+                    count,
+                })
+            })
+            .collect();
+        // Labels are distinct, so an unstable sort gives one order.
+        choices.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        choices
+    }
+}
+
+/// A value's scalars as `(text, lowercase, kind)`: an array's elements, a scalar itself.
+fn scalars(value: &AttrValue) -> Vec<(&str, &str, ValueKind)> {
+    let booleans: Vec<bool> = match value {
+        AttrValue::Text { .. } => Vec::new(),
+        AttrValue::Other { json, .. } => match serde_json::from_str::<Value>(json.as_str()) {
+            Ok(Value::Array(items)) => items
+                .iter()
+                .filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+                .map(Value::is_boolean)
+                .collect(),
+            Ok(other) => vec![other.is_boolean()],
+            Err(_) => Vec::new(),
+        },
+    };
+    value
+        .items()
+        .enumerate()
+        .map(|(i, (text, low, number))| {
+            let kind = if number.is_some() {
+                ValueKind::Number
+            } else if booleans.get(i).copied().unwrap_or(false) {
+                ValueKind::Bool
+            } else {
+                ValueKind::Text
+            };
+            (text, low, kind)
+        })
+        .collect()
+}
+
+/// Whether text reads as a date: `YYYY-MM-DD`, alone or followed by a time.
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), None | Some(b'T' | b't' | b' '))
+}
+
+/// Which user-record field `field` names (the exact spellings only, as rules read them).
+fn record(field: &str) -> Option<usize> {
+    match field {
+        "id" => Some(0),
+        "name" => Some(1),
+        "orgRole" => Some(2),
+        _ => None,
+    }
+}
+
+impl Tenant {
+    fn vocabulary_columns(&self) -> &[ColumnCells] {
+        self.vocabulary.columns.get_or_init(|| {
+            (0..self.attrs.column_count())
+                .map(|_| ColumnCells::default())
+                .collect()
+        })
+    }
+
+    /// The fields rules can name: `id`, `name`, `orgRole` and every attribute key some user
+    /// holds, ranked by how many users hold a value for it.
+    pub fn field_choices(&self) -> &Ranked<FieldChoice> {
+        self.vocabulary.fields.get_or_init(|| {
+            let users = self.user_count();
+            let named = self
+                .users_by_name()
+                .iter()
+                .filter(|&&u| self.user_name(u).is_some_and(|n| !n.is_empty()))
+                .count();
+            let mut fields = vec![
+                FieldChoice {
+                    key: "id".into(),
+                    count: users,
+                },
+                FieldChoice {
+                    key: "name".into(),
+                    count: named,
+                },
+                FieldChoice {
+                    key: "orgRole".into(),
+                    count: users,
+                },
+            ];
+            for column in self.attrs.columns() {
+                if record(column.key()).is_some() || column.holders() == 0 {
+                    continue;
+                }
+                let count = column
+                    .value_counts()
+                    .into_iter()
+                    .filter(|(v, _)| v.exists())
+                    .map(|(_, c)| c)
+                    .sum();
+                fields.push(FieldChoice {
+                    key: column.key().into(),
+                    count,
+                });
+            }
+            fields.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+            let labels: Vec<Box<str>> = fields.iter().map(|f| f.key.clone()).collect();
+            Ranked::new(fields, labels, None::<Vec<&str>>)
+        })
+    }
+
+    /// The values of `field` as rules read it, merged as `=` takes them, ranked.
+    pub fn value_choices(&self, field: &str) -> Arc<Values> {
+        if let Some(r) = record(field) {
+            let cell = self.vocabulary.record.get(r);
+            return match cell {
+                Some(cell) => cell.get_or_init(|| Arc::new(self.record_values(r))).clone(),
+                None => Arc::default(),
+            };
+        }
+        let indices = self.attrs.resolve_indices(field);
+        match indices.as_slice() {
+            [] => Arc::default(),
+            [one] => match self.vocabulary_columns().get(*one) {
+                Some(cell) => cell
+                    .values
+                    .get_or_init(|| Arc::new(self.column_values(&indices)))
+                    .clone(),
+                None => Arc::default(),
+            },
+            // Spellings that differ only in case: rare, so built for the request.
+            _ => Arc::new(self.column_values(&indices)),
+        }
+    }
+
+    fn column_values(&self, indices: &[usize]) -> Values {
+        let columns: Vec<_> = indices
+            .iter()
+            .filter_map(|&i| self.attrs.column(i))
+            .collect();
+        let mut merger = Merger::default();
+        for (value, count) in resolved_value_counts(&columns, self.user_slots()) {
+            merger.add(&mut scalars(value), count);
+        }
+        self.values_of(merger, true)
+    }
+
+    fn record_values(&self, r: usize) -> Values {
+        let texts: Vec<&str> = self
+            .users_by_name()
+            .iter()
+            .filter_map(|&u| match r {
+                0 => Some(self.user_id(u)),
+                1 => self.user_name(u),
+                _ => Some(self.org_role(u).as_str()),
+            })
+            .collect();
+        let lowered: Vec<Cow<'_, str>> = texts
+            .iter()
+            .map(|&text| {
+                if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Borrowed(text)
+                } else {
+                    Cow::Owned(lower(text))
+                }
+            })
+            .collect();
+        let mut merger = Merger::default();
+        for (text, low) in texts.iter().zip(&lowered) {
+            merger.add(&mut [(text, low, ValueKind::Text)], 1);
+        }
+        // A user's own id leads back to that user: `REPORTS TO` through a record field is
+        // never what an admin means.
+        self.values_of(merger, false)
+    }
+
+    fn values_of(&self, merger: Merger<'_>, may_name_users: bool) -> Values {
+        let ordered = merger
+            .any(|text, kind| kind == ValueKind::Number || is_number_word(text) || is_date(text));
+        let names_users = may_name_users && merger.any(|text, _| self.user(text).is_some());
+        let choices = merger.finish();
+        let labels = Folded::new(choices.iter().map(|c| &*c.label));
+        Values {
+            choices: Ranked {
+                items: choices,
+                labels,
+                details: None,
+            },
+            ordered,
+            names_users,
+        }
+    }
+
+    /// Every group, ranked by member count: what `MEMBER OF` can name.
+    pub fn group_choices(&self) -> &Ranked<GroupChoice> {
+        self.vocabulary.groups.get_or_init(|| {
+            let mut groups: Vec<GroupChoice> = self
+                .groups_by_id()
+                .map(|g| GroupChoice {
+                    group: g,
+                    count: self.members(g).len(),
+                })
+                .collect();
+            // Stable: ties stay in id order.
+            groups.sort_by_key(|c| std::cmp::Reverse(c.count));
+            let default = self.default_locale();
+            let labels: Vec<&str> = groups.iter().map(|c| self.group_id(c.group)).collect();
+            let details: Vec<&str> = groups
+                .iter()
+                .map(|c| self.group_name(c.group).resolve(&[], default))
+                .collect();
+            Ranked::new(groups, labels, Some(details))
+        })
+    }
+
+    /// Every user, ranked by how many users name them in `field` (their direct reports when
+    /// `field` is `manager`): what `field REPORTS TO` can name.
+    pub fn report_choices(&self, field: &str) -> Arc<Ranked<UserChoice>> {
+        if record(field).is_some() {
+            return Arc::new(self.reports_through(field, &[]));
+        }
+        let indices = self.attrs.resolve_indices(field);
+        match indices.as_slice() {
+            [one] => match self.vocabulary_columns().get(*one) {
+                Some(cell) => cell
+                    .reports
+                    .get_or_init(|| Arc::new(self.reports_through(field, &indices)))
+                    .clone(),
+                None => Arc::default(),
+            },
+            _ => Arc::new(self.reports_through(field, &indices)),
+        }
+    }
+
+    fn reports_through(&self, field: &str, indices: &[usize]) -> Ranked<UserChoice> {
+        // How many users name each text, exactly (ids compare exactly).
+        let mut named: Map<&str, usize> = Map::default();
+        if let Some(r) = record(field) {
+            for &u in self.users_by_name() {
+                let text = match r {
+                    0 => Some(self.user_id(u)),
+                    1 => self.user_name(u),
+                    _ => Some(self.org_role(u).as_str()),
+                };
+                if let Some(text) = text {
+                    *named.entry(text).or_default() += 1;
+                }
+            }
+        } else {
+            let columns: Vec<_> = indices
+                .iter()
+                .filter_map(|&i| self.attrs.column(i))
+                .collect();
+            for (value, count) in resolved_value_counts(&columns, self.user_slots()) {
+                let mut texts: Vec<&str> = value.items().map(|(text, _, _)| text).collect();
+                texts.sort_unstable();
+                texts.dedup();
+                for text in texts {
+                    *named.entry(text).or_default() += count;
+                }
+            }
+        }
+        let mut users: Vec<UserChoice> = self
+            .users_by_id()
+            .map(|u| UserChoice {
+                user: u,
+                count: named.get(self.user_id(u)).copied().unwrap_or(0),
+            })
+            .collect();
+        // Stable: ties stay in id order.
+        users.sort_by_key(|c| std::cmp::Reverse(c.count));
+        let labels: Vec<&str> = users.iter().map(|c| self.user_id(c.user)).collect();
+        let details: Vec<&str> = users
+            .iter()
+            .map(|c| self.user_name(c.user).unwrap_or(""))
+            .collect();
+        Ranked::new(users, labels, Some(details))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn ranked(labels: &[&str], details: Option<&[&str]>) -> Ranked<usize> {
+        Ranked::new(
+            (0..labels.len()).collect(),
+            labels.iter(),
+            details.map(|d| d.to_vec()),
+        )
+    }
+
+    #[test]
+    fn prefixes_come_by_rank_and_contains_leaves_them_out() {
+        let r = ranked(
+            &["Paris", "Lyon", "Parme", "Séparé", "paris-2"],
+            Some(&["", "Parisien", "", "", ""]),
+        );
+        assert_eq!(r.starting("par", 10), vec![0, 1, 2, 4]);
+        assert_eq!(r.starting("par", 2), vec![0, 1]);
+        assert_eq!(r.containing("par", 10), vec![3]);
+        assert_eq!(r.starting("", 3), vec![0, 1, 2]);
+        assert!(r.containing("", 3).is_empty());
+        assert_eq!(r.containing("is", 10), vec![0, 1, 4]);
+        assert!(r.starting("zz", 10).is_empty());
+    }
+
+    #[test]
+    fn many_prefix_matches_walk_the_ranking() {
+        let labels: Vec<String> = (0..10_000).map(|i| format!("u{i}")).collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let r = ranked(&refs, None);
+        assert_eq!(r.starting("u", 3), vec![0, 1, 2]);
+        assert_eq!(r.starting("u99", 3), vec![99, 990, 991]);
+        assert_eq!(r.containing("99", 3), vec![99, 199, 299]);
+    }
+
+    #[test]
+    fn indexed_and_scanned_searches_agree_with_a_plain_search() {
+        let labels: Vec<String> = (0..20_000)
+            .map(|i| format!("u{}", i * 7919 % 20_000))
+            .collect();
+        let details: Vec<String> = (0..20_000).map(|i| format!("Ñame {}", i % 977)).collect();
+        let r = Ranked::new(
+            (0..labels.len()).collect::<Vec<usize>>(),
+            labels.iter(),
+            Some(details.clone()),
+        );
+        assert!(r.labels.pairs.is_some() && r.details.as_ref().unwrap().pairs.is_some());
+        for needle in ["4242", "99", "9", "name 97", "e 9", "zq", "ñ", "1 u"] {
+            let folded = fold(needle);
+            let want: Vec<usize> = (0..labels.len())
+                .filter(|&i| {
+                    let (l, d) = (fold(&labels[i]), fold(&details[i]));
+                    (l.contains(&folded) || d.contains(&folded))
+                        && !l.starts_with(&folded)
+                        && !d.starts_with(&folded)
+                })
+                .take(50)
+                .collect();
+            assert_eq!(r.containing(&folded, 50), want, "{needle}");
+            let want: Vec<usize> = (0..labels.len())
+                .filter(|&i| {
+                    fold(&labels[i]).starts_with(&folded) || fold(&details[i]).starts_with(&folded)
+                })
+                .take(50)
+                .collect();
+            assert_eq!(r.starting(&folded, 50), want, "{needle}");
+        }
+    }
+
+    #[test]
+    fn many_prefix_matches_at_the_end_of_the_ranking_are_found() {
+        let labels: Vec<String> = (0..20_000)
+            .map(|i| {
+                if i < 12_000 {
+                    format!("a{i}")
+                } else {
+                    format!("z{i}")
+                }
+            })
+            .collect();
+        let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let r = ranked(&refs, None);
+        assert_eq!(r.starting("z", 3), vec![12_000, 12_001, 12_002]);
+        assert_eq!(r.starting("z1", 2), vec![12_000, 12_001]);
+        assert_eq!(r.starting("a", 2), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_needle_never_spans_two_entries() {
+        let r = ranked(&["ab", "cd"], None);
+        assert!(r.containing("bc", 10).is_empty());
+        assert!(r.containing("b\u{1}c", 10).is_empty());
+    }
+
+    #[test]
+    fn spellings_merge_case_insensitively_and_count_users_once() {
+        let mut m = Merger::default();
+        m.add(&mut [("Paris", "paris", ValueKind::Text)], 3);
+        m.add(&mut [("PARIS", "paris", ValueKind::Text)], 3);
+        m.add(&mut [("paris", "paris", ValueKind::Text)], 1);
+        m.add(
+            &mut [
+                ("Lyon", "lyon", ValueKind::Text),
+                ("lyon", "lyon", ValueKind::Text),
+                ("Lyon", "lyon", ValueKind::Text),
+            ],
+            5,
+        );
+        m.add(&mut [("lyon", "lyon", ValueKind::Text)], 1);
+        let choices = m.finish();
+        let got: Vec<(&str, usize)> = choices.iter().map(|c| (&*c.label, c.count)).collect();
+        assert_eq!(got, vec![("PARIS", 7), ("lyon", 6)]);
+    }
+
+    #[test]
+    fn dates_are_recognised() {
+        assert!(is_date("2025-01-31") && is_date("2025-01-31T10:00:00Z"));
+        assert!(!is_date("2025-1-31") && !is_date("20250131") && !is_date("2025-01-31x"));
+    }
+}
