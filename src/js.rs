@@ -4,6 +4,8 @@
 //! calls the JSON path of [`crate::api`], and hands the answer back as a plain object
 //! (`JSON.parse` of the answer text), so answers are identical to every other surface and
 //! never contain `Map`s. Text passes as is where the method takes JSON text.
+//! `check`, the one asked per request, builds its object from the answer's typed fields
+//! instead, with the same keys in the same order: that measured faster than the parse.
 //! Typed methods throw failures as an `Error` carrying `code`, and `path`, `line`, `column`,
 //! `expected` when known; `query` returns them as `{ error }` answers.
 //!
@@ -16,11 +18,13 @@
 //! So every JavaScript value is read through imports that catch (`JSON.stringify`,
 //! `Reflect.get`) or cannot throw (`typeof` tests), never through getters or `Array.isArray`.
 
-use js_sys::{ArrayBuffer, Reflect, Uint8Array, JSON};
+use std::cell::RefCell;
+
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, LoadOptions};
+use crate::api::{self, Field, LoadOptions};
 use crate::error::{Error, ErrorCode};
 
 /// A compiled snapshot; the package wraps it as `Engine`.
@@ -96,7 +100,7 @@ impl JsEngine {
 
     /// The `check` answer; two strings only, as for [`JsEngine::decide`].
     pub fn check(&self, user: &str, product: &str) -> Result<JsValue, JsValue> {
-        answer(&self.inner.check_json(user, product))
+        object(&self.inner.check_fields(user, product))
     }
 
     /// `check` for ids of any type: throws `invalid-request` for what is not a string.
@@ -321,6 +325,54 @@ fn json_string(value: &JsValue) -> Option<String> {
 /// `invalid-request`.
 fn not_json(code: ErrorCode, what: &str) -> Error {
     Error::new(code, format!("{what} cannot be written as JSON"))
+}
+
+/// An answer given as typed fields, as a plain object with the same keys in the same order
+/// as `JSON.parse` of its text would give. Strings come from [`STRINGS`].
+fn object(fields: &[(&str, Field<'_>)]) -> Result<JsValue, JsValue> {
+    STRINGS.with_borrow_mut(|strings| {
+        let object = Object::new();
+        for (key, field) in fields {
+            let value = match field {
+                Field::Bool(b) => JsValue::from_bool(*b),
+                Field::Str(s) => strings.get(s),
+                Field::Null => JsValue::NULL,
+                Field::Strs(list) => list
+                    .iter()
+                    .map(|s| strings.get(s))
+                    .collect::<Array>()
+                    .into(),
+            };
+            Reflect::set(&object, &strings.get(key), &value)?;
+        }
+        Ok(object.into())
+    })
+}
+
+thread_local! {
+    /// The JavaScript strings of ids and keys already sent. Making a string from the module's
+    /// memory costs about what parsing it from an answer's text does; an id that comes back
+    /// costs a lookup. The set is bounded: it starts over when it is full.
+    static STRINGS: RefCell<Strings> = RefCell::new(Strings::default());
+}
+
+#[derive(Default)]
+struct Strings(crate::hash::Map<Box<str>, JsValue>);
+
+impl Strings {
+    const MAX: usize = 1 << 16;
+
+    fn get(&mut self, text: &str) -> JsValue {
+        if let Some(value) = self.0.get(text) {
+            return value.clone();
+        }
+        if self.0.len() >= Strings::MAX {
+            self.0.clear();
+        }
+        let value = JsValue::from_str(text);
+        self.0.insert(text.into(), value.clone());
+        value
+    }
 }
 
 /// The answer as a plain object, or the `Error` to throw when it is an error answer.

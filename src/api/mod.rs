@@ -78,6 +78,20 @@ impl LoadOptions {
     }
 }
 
+/// One field's value in an answer given as typed fields, for surfaces that build answer
+/// objects themselves rather than parse the answer's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string.
+    Str(&'a str),
+    /// `null`.
+    Null,
+    /// A list of strings.
+    Strs(Vec<&'a str>),
+}
+
 /// A compiled snapshot that answers requests.
 ///
 /// Questions take `&self`, so an engine can be shared between threads (`Arc<Engine>`);
@@ -179,6 +193,23 @@ impl Engine {
             answer::check(t, w, &access::check(t, user, product));
             Ok(())
         })
+    }
+
+    /// The `check` answer as its fields, keys in canonical order, `revision` included: what
+    /// [`Engine::check_json`] writes.
+    pub fn check_fields(&self, user: &str, product: &str) -> [(&'static str, Field<'_>); 5] {
+        let t = &self.tenant;
+        let check = access::check(t, user, product);
+        let ids = |list: &[crate::ids::GroupIx]| {
+            Field::Strs(list.iter().map(|&g| t.group_id(g)).collect())
+        };
+        [
+            ("allowed", Field::Bool(check.decision.allowed())),
+            ("productGroups", ids(&check.product_groups)),
+            ("reason", Field::Str(check.decision.reason())),
+            ("revision", self.revision().map_or(Field::Null, Field::Str)),
+            ("via", ids(&check.via)),
+        ]
     }
 
     /// Answers one request given as JSON text; failures come back as an error answer.
@@ -833,6 +864,38 @@ mod tests {
             let answer: Value = serde_json::from_str(&e.answer_json(request)).unwrap();
             assert_eq!(answer["error"]["code"], code, "{request}");
             assert_eq!(answer["error"]["path"], path, "{request}");
+        }
+    }
+
+    /// The `check` answer's typed fields are exactly what its JSON text holds.
+    #[test]
+    fn check_fields_match_the_check_answer() {
+        for snapshot in [
+            r#"{"revision":"r \"1\"","users":[{"id":"u1"},{"id":"u2","orgRole":"owner"}],
+                "groups":[{"id":"g\u00e9","name":"G","members":["u1"],"products":["p1"]},
+                          {"id":"g2","name":"G2","members":["u1"],"products":["p1","p2"]}],
+                "products":[{"id":"p1"},{"id":"p2"},{"id":"p3"}]}"#,
+            r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#,
+        ] {
+            let e = engine(snapshot);
+            for user in ["u1", "u2", "x"] {
+                for product in ["p1", "p2", "p3", "y"] {
+                    let mut w = Writer::new(usize::MAX);
+                    w.obj();
+                    for (key, field) in e.check_fields(user, product) {
+                        w.key(key);
+                        match field {
+                            Field::Bool(b) => w.bool(b),
+                            Field::Str(s) => w.str(s),
+                            Field::Null => w.null(),
+                            Field::Strs(list) => w.str_list(list),
+                        }
+                    }
+                    w.end_obj();
+                    let written = w.finish().unwrap();
+                    assert_eq!(written, e.check_json(user, product), "{user} {product}");
+                }
+            }
         }
     }
 
