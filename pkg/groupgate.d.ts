@@ -533,11 +533,12 @@ export type Decision = 1 | 2 | 3 | 0 | -1 | -2;
 export declare class Engine {
   /**
    * Loads a snapshot given as an object or as JSON text.
-   * @throws {GroupgateError} `invalid-json`, `invalid-snapshot` or `limit-exceeded`.
+   * @throws {GroupgateError} `invalid-json`, `invalid-snapshot` or `limit-exceeded`;
+   * `invalid-request` for options that are not `LoadOptions` (`{ strcit: true }`).
    */
   constructor(snapshot: Snapshot | string, options?: LoadOptions);
 
-  /** Answers any request; failures come back as `{ error }`, never thrown. */
+  /** Answers any request; failures come back as `{ error }`, never thrown (a freed engine throws). */
   query<R extends Request>(request: R): AnswerTo<R>;
   /** Answers a request given as JSON text. */
   query(request: string): Answer;
@@ -545,10 +546,11 @@ export declare class Engine {
   /** Answers a request given as JSON text with the answer's JSON text, byte for byte. */
   queryJson(request: string): string;
 
-  /** The fast access check, without JSON. */
+  /** The fast access check, without JSON; throws `invalid-request` when an id is not a string. */
   decide(user: string, product: string): Decision;
 
-  // Typed methods: each answers its op and throws failures as a GroupgateError.
+  // Typed methods: each answers its op and throws failures as a GroupgateError: an argument
+  // of the wrong type, or an option the op does not have, is `invalid-request`.
   check(user: string, product: string): CheckAnswer;
   checkBatch(checks: { user: string; product: string }[]): CheckBatchAnswer;
   hasPermission(user: string, permission: string): HasPermissionAnswer;
@@ -578,7 +580,10 @@ export declare class Engine {
    */
   static fromCompiled(bytes: Uint8Array | ArrayBuffer): Engine;
 
-  /** Releases the engine's memory; the engine is unusable afterwards (also `Symbol.dispose` where the runtime has it). */
+  /**
+   * Releases the engine's memory. Any later call, `free()` included, throws `invalid-request`.
+   * Where the runtime has `Symbol.dispose`, `using` frees the engine (unless it was freed already).
+   */
   free(): void;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a WebAssembly artifact: the plain module with the `wasm-speed` profile, the JS package
-# with the size-optimized `wasm` profile.
+# with the size-optimized `wasm` profile for browsers and the `wasm-node` (speed) one for Node.
 #   scripts/build-wasm.sh abi   the plain module, no imports: $TARGET/abi/groupgate.wasm
 #   scripts/build-wasm.sh js    the wasm-bindgen package: pkg/node (CommonJS), pkg/web (ES module)
 #                               and pkg/inline (ES module, the module's bytes embedded; needs node)
@@ -28,34 +28,44 @@ fi
 
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 # The plain module serves proxies that check on every request: it is built for speed
-# (about 3x faster checks than the size build, 285 KB gzipped). The JS package is built
-# for size, since browsers download it.
-case $kind in
-abi) default_profile=wasm-speed opt_level=-O3 ;;
-js) default_profile=wasm opt_level=-Oz ;;
-esac
-profile=${WASM_PROFILE:-$default_profile}
-built=$target_dir/wasm32-unknown-unknown/$profile/groupgate.wasm
-
+# (about 3x faster checks than the size build, 285 KB gzipped). The JS package's browser
+# builds (web, inline) are built for size, since browsers download them; its Node build is
+# built for speed, like the plain module, since servers check on every request and download
+# nothing. The Node build's profile, `wasm-node`, is `wasm-speed` under its own name, so that
+# the two builds of that profile with different features do not overwrite each other.
+# WASM_PROFILE builds everything with one profile instead.
 wasm_opt=${WASM_OPT:-$root/tests/node/node_modules/.bin/wasm-opt}
-optimize() {
+optimize() { # FILE LEVEL
   if [[ -x $wasm_opt ]]; then
-    "$wasm_opt" "$opt_level" --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    "$wasm_opt" "$2" --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
       --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
       "$1" -o "$1.opt"
     mv "$1.opt" "$1"
   fi
 }
+# Builds the crate with `--features $kind` and profile $1; sets `built` to the module.
+build() {
+  local profile=${WASM_PROFILE:-$1}
+  "${WASM_CARGO[@]}" --lib --profile "$profile" --features "$kind" \
+    --config 'profile.wasm-node.inherits="wasm-speed"'
+  built=$target_dir/wasm32-unknown-unknown/$profile/groupgate.wasm
+}
+level_for() { # PROFILE: wasm-opt's level for a build of that profile
+  case ${WASM_PROFILE:-$1} in
+  wasm) echo -Oz ;;
+  *) echo -O3 ;;
+  esac
+}
 
 start=$SECONDS
-"${WASM_CARGO[@]}" --lib --profile "$profile" --features "$kind"
-
 case $kind in
 abi)
+  build wasm-speed
   mkdir -p "$target_dir/abi"
   out=$target_dir/abi/groupgate.wasm
   cp "$built" "$out"
-  optimize "$out"
+  optimize "$out" "$(level_for wasm-speed)"
+  profiles=${WASM_PROFILE:-wasm-speed}
   ;;
 js)
   version=$(scripts/wasm-bindgen-version.sh)
@@ -65,18 +75,25 @@ js)
   fi
   for target in nodejs web; do
     dir=pkg/${target%js}
+    case $target in
+    nodejs) profile=wasm-node ;;
+    web) profile=wasm ;;
+    esac
+    build "$profile"
     rm -rf "$dir"
     wasm-bindgen --target "$target" --no-typescript --out-dir "$dir" --out-name groupgate "$built"
-    optimize "$dir/groupgate_bg.wasm"
+    optimize "$dir/groupgate_bg.wasm" "$(level_for "$profile")"
   done
   # The web build is an ES module; the Node build stays CommonJS (the package's default).
   echo '{ "type": "module" }' >pkg/web/package.json
-  # The bundler-proof variant: the web glue with the optimized module embedded.
+  # The entries around the glue, and the bundler-proof variant: the web glue with the
+  # optimized module embedded.
   rm -rf pkg/inline
   node scripts/package-js.mjs
   # The tarball carries the crate's two license texts.
   cp LICENSE-MIT LICENSE-APACHE pkg/
   out="pkg/node pkg/web pkg/inline"
+  profiles=${WASM_PROFILE:-wasm-node (node), wasm (web, inline)}
   ;;
 esac
-echo "wasm ($kind, $WASM_ROUTE, $profile): $out in $((SECONDS - start)) s"
+echo "wasm ($kind, $WASM_ROUTE, $profiles): $out in $((SECONDS - start)) s"

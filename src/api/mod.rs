@@ -42,6 +42,57 @@ pub struct LoadOptions {
     pub strict: bool,
 }
 
+impl LoadOptions {
+    /// Load options from the JSON text of an options object, `{"strict": true}`, as a surface
+    /// that takes them as an object hands them over.
+    ///
+    /// # Errors
+    ///
+    /// `invalid-json` when the text is not JSON; `invalid-request` when it is not an object,
+    /// names a key other than `strict` (at `$.strcit`), or gives `strict` as anything but a
+    /// boolean or `null`.
+    pub fn from_json(options: &str) -> Result<LoadOptions, Error> {
+        let value = json::parse(options)?;
+        let Value::Object(map) = &value else {
+            return Err(invalid_request(
+                "$",
+                format!("load options are an object, not {}", type_name(&value)),
+            ));
+        };
+        if let Some(extra) = map.keys().find(|k| *k != "strict") {
+            return Err(invalid_request(
+                &json::path_key("$", extra),
+                format!("unknown load option `{extra}`"),
+            ));
+        }
+        let strict = match map.get("strict") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(strict)) => *strict,
+            Some(other) => {
+                return Err(invalid_request(
+                    "$.strict",
+                    format!("`strict` must be a boolean, not {}", type_name(other)),
+                ))
+            }
+        };
+        Ok(LoadOptions { strict })
+    }
+}
+
+/// One field's value in an answer given as typed fields, for surfaces that build answer
+/// objects themselves rather than parse the answer's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string.
+    Str(&'a str),
+    /// `null`.
+    Null,
+    /// A list of strings.
+    Strs(Vec<&'a str>),
+}
+
 /// A compiled snapshot that answers requests.
 ///
 /// Questions take `&self`, so an engine can be shared between threads (`Arc<Engine>`);
@@ -136,6 +187,32 @@ impl Engine {
         access::decide(&self.tenant, user, product)
     }
 
+    /// The `check` answer's JSON text, for surfaces that have the two ids in hand and no
+    /// request to read.
+    pub fn check_json(&self, user: &str, product: &str) -> String {
+        self.finish(|t, w| {
+            answer::check(t, w, &access::check(t, user, product));
+            Ok(())
+        })
+    }
+
+    /// The `check` answer as its fields, keys in canonical order, `revision` included: what
+    /// [`Engine::check_json`] writes.
+    pub fn check_fields(&self, user: &str, product: &str) -> [(&'static str, Field<'_>); 5] {
+        let t = &self.tenant;
+        let check = access::check(t, user, product);
+        let ids = |list: &[crate::ids::GroupIx]| {
+            Field::Strs(list.iter().map(|&g| t.group_id(g)).collect())
+        };
+        [
+            ("allowed", Field::Bool(check.decision.allowed())),
+            ("productGroups", ids(&check.product_groups)),
+            ("reason", Field::Str(check.decision.reason())),
+            ("revision", self.revision().map_or(Field::Null, Field::Str)),
+            ("via", ids(&check.via)),
+        ]
+    }
+
     /// Answers one request given as JSON text; failures come back as an error answer.
     /// `apply` changes the engine, so it is answered by [`Engine::query_json`] only.
     pub fn answer_json(&self, request: &str) -> String {
@@ -205,26 +282,52 @@ impl Engine {
         Ok(())
     }
 
-    /// Requests read typed, without a JSON tree: `check`, the one edge proxies send most.
-    /// Anything unusual — another key, a duplicate, a type mismatch — takes the general path,
-    /// which reports it properly.
+    /// Requests read typed, without a JSON tree: `check`, the one edge proxies send most, and
+    /// `checkBatch`, whose tree would cost more than its checks.
+    /// Anything unusual — another key, a duplicate, a type mismatch, a batch over the limit —
+    /// takes the general path, which reports it properly.
     fn fast_path(&self, request: &str) -> Option<String> {
+        use std::borrow::Cow;
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct CheckRequest<'a> {
             #[serde(borrow)]
-            op: std::borrow::Cow<'a, str>,
+            op: Cow<'a, str>,
             #[serde(borrow)]
-            user: std::borrow::Cow<'a, str>,
+            user: Cow<'a, str>,
             #[serde(borrow)]
-            product: std::borrow::Cow<'a, str>,
+            product: Cow<'a, str>,
         }
-        let check = serde_json::from_str::<CheckRequest<'_>>(request).ok()?;
-        if check.op != "check" {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct BatchRequest<'a> {
+            #[serde(borrow)]
+            op: Cow<'a, str>,
+            #[serde(borrow)]
+            checks: Vec<Pair<'a>>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Pair<'a> {
+            #[serde(borrow)]
+            user: Cow<'a, str>,
+            #[serde(borrow)]
+            product: Cow<'a, str>,
+        }
+        if let Ok(check) = serde_json::from_str::<CheckRequest<'_>>(request) {
+            return (check.op == "check").then(|| self.check_json(&check.user, &check.product));
+        }
+        let batch = serde_json::from_str::<BatchRequest<'_>>(request).ok()?;
+        if batch.op != "checkBatch" || batch.checks.len() > MAX_BATCH {
             return None;
         }
+        let pairs: Vec<(&str, &str)> = batch
+            .checks
+            .iter()
+            .map(|pair| (&*pair.user, &*pair.product))
+            .collect();
         Some(self.finish(|t, w| {
-            answer::check(t, w, &access::check(t, &check.user, &check.product));
+            answer::check_batch(t, w, &pairs);
             Ok(())
         }))
     }
@@ -639,6 +742,69 @@ pub fn answer_without_engine_json(request: &str) -> String {
     }
 }
 
+/// A request from a surface's arguments, as the JavaScript typed methods take them: `op`, then
+/// `fields` (each argument's JSON text, `None` when it was not given), then the keys of
+/// `options`, the JSON text of an object holding the op's optional keys.
+/// The fields are copied as they are: they must be JSON.
+///
+/// # Errors
+///
+/// `invalid-json` when `options` is not JSON; `invalid-request` when it is not an object, or
+/// names `op` or a key given as an argument (at `$.group`).
+#[cfg_attr(
+    not(feature = "js"),
+    allow(dead_code, reason = "for the JavaScript face")
+)]
+pub fn request_json(
+    op: &str,
+    fields: &[(&str, Option<&str>)],
+    options: Option<&str>,
+) -> Result<String, Error> {
+    let mut out = String::from("{\"op\":");
+    json::write_string(&mut out, op);
+    for (key, value) in fields {
+        if let Some(value) = value {
+            out.push(',');
+            json::write_string(&mut out, key);
+            out.push(':');
+            out.push_str(value);
+        }
+    }
+    if let Some(options) = options {
+        let value = json::parse(options)?;
+        let Value::Object(map) = &value else {
+            return Err(invalid_request(
+                "$",
+                format!("options are an object, not {}", type_name(&value)),
+            ));
+        };
+        for (key, value) in map {
+            if key == "op" || fields.iter().any(|(field, _)| field == key) {
+                return Err(invalid_request(
+                    &json::path_key("$", key),
+                    format!("`{key}` is not an option of `{op}`: it is given as an argument"),
+                ));
+            }
+            out.push(',');
+            json::write_string(&mut out, key);
+            out.push(':');
+            out.push_str(&value.to_string());
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// Whether an answer's JSON text is an error answer. Answers are canonical (SPEC §2), and
+/// `error` sorts first among an error answer's two keys, so this reads no more than a prefix.
+#[cfg_attr(
+    not(feature = "js"),
+    allow(dead_code, reason = "for the JavaScript face")
+)]
+pub fn is_error_answer(answer: &str) -> bool {
+    answer.starts_with("{\"error\":")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -724,6 +890,146 @@ mod tests {
         let answer: Value = serde_json::from_str(&e.answer_json(&request(MAX_RULE_TEXT))).unwrap();
         assert_eq!(answer["diagnostic"], Value::Null);
         assert_eq!(answer["items"][0]["insert"], "=");
+    }
+
+    /// The `check` answer's typed fields are exactly what its JSON text holds.
+    #[test]
+    fn check_fields_match_the_check_answer() {
+        for snapshot in [
+            r#"{"revision":"r \"1\"","users":[{"id":"u1"},{"id":"u2","orgRole":"owner"}],
+                "groups":[{"id":"g\u00e9","name":"G","members":["u1"],"products":["p1"]},
+                          {"id":"g2","name":"G2","members":["u1"],"products":["p1","p2"]}],
+                "products":[{"id":"p1"},{"id":"p2"},{"id":"p3"}]}"#,
+            r#"{"users":[{"id":"u1"}],"products":[{"id":"p1"}]}"#,
+        ] {
+            let e = engine(snapshot);
+            for user in ["u1", "u2", "x"] {
+                for product in ["p1", "p2", "p3", "y"] {
+                    let mut w = Writer::new(usize::MAX);
+                    w.obj();
+                    for (key, field) in e.check_fields(user, product) {
+                        w.key(key);
+                        match field {
+                            Field::Bool(b) => w.bool(b),
+                            Field::Str(s) => w.str(s),
+                            Field::Null => w.null(),
+                            Field::Strs(list) => w.str_list(list),
+                        }
+                    }
+                    w.end_obj();
+                    let written = w.finish().unwrap();
+                    assert_eq!(written, e.check_json(user, product), "{user} {product}");
+                }
+            }
+        }
+    }
+
+    /// The typed `checkBatch` path writes exactly what the general path writes, and leaves
+    /// anything malformed to the general path's errors.
+    #[test]
+    fn fast_batch_answers_match_the_general_path() {
+        let e = engine(
+            r#"{"revision":"r1","users":[{"id":"u1"},{"id":"u\"2","orgRole":"owner"}],
+                "groups":[{"id":"g1","name":"G","members":["u1"],"products":["p1"]}],
+                "products":[{"id":"p1"},{"id":"p2"}]}"#,
+        );
+        let general = |request: &str| {
+            let value = json::parse(request).unwrap();
+            e.finish(|t, w| answer(t, w, &value))
+        };
+        for request in [
+            r#"{"op":"checkBatch","checks":[]}"#,
+            r#"{"checks":[{"product":"p1","user":"u1"},{"user":"u\"2","product":"p2"},
+                {"user":"x","product":"p1"},{"user":"u1","product":"\u0070\u0032"}],
+                "op":"checkBatch"}"#,
+            r#"{"op":"checkBatch","checks":[{"user":"u1","product":"p1","extra":1}]}"#,
+            r#"{"op":"checkBatch","checks":[{"user":"u1","product":"p1"},{"user":"u1"}]}"#,
+            r#"{"op":"checkBatch","checks":[{"user":"u1","product":null}]}"#,
+            r#"{"op":"checkBatch","checks":[],"checks":[]}"#,
+            r#"{"op":"checkBatch","checks":{}}"#,
+            r#"{"op":"checkBatch","checks":[],"typo":1}"#,
+        ] {
+            assert_eq!(e.answer_json(request), general(request), "{request}");
+        }
+        let too_many = format!(
+            r#"{{"op":"checkBatch","checks":[{}]}}"#,
+            vec![r#"{"user":"u1","product":"p1"}"#; MAX_BATCH + 1].join(",")
+        );
+        let answer: Value = serde_json::from_str(&e.answer_json(&too_many)).unwrap();
+        assert_eq!(answer["error"]["code"], "limit-exceeded");
+    }
+
+    #[test]
+    fn load_options_from_json() {
+        for (text, strict) in [
+            ("{}", false),
+            (r#"{"strict":true}"#, true),
+            (r#"{"strict":null}"#, false),
+        ] {
+            assert_eq!(
+                LoadOptions::from_json(text).unwrap(),
+                LoadOptions { strict },
+                "{text}"
+            );
+        }
+        for (text, code, path) in [
+            (
+                r#"{"strcit":true}"#,
+                ErrorCode::InvalidRequest,
+                Some("$.strcit"),
+            ),
+            (
+                r#"{"strict":"yes"}"#,
+                ErrorCode::InvalidRequest,
+                Some("$.strict"),
+            ),
+            ("[]", ErrorCode::InvalidRequest, Some("$")),
+            ("{", ErrorCode::InvalidJson, None),
+        ] {
+            let error = LoadOptions::from_json(text).unwrap_err();
+            assert_eq!((error.code(), error.path()), (code, path), "{text}");
+        }
+    }
+
+    #[test]
+    fn requests_from_arguments_and_options() {
+        let request = request_json(
+            "members",
+            &[("group", Some(r#""g\"1""#)), ("absent", None)],
+            Some(r#"{"page":2,"search":"é"}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            request,
+            r#"{"op":"members","group":"g\"1","page":2,"search":"é"}"#
+        );
+        assert_eq!(request_json("lint", &[], None).unwrap(), r#"{"op":"lint"}"#);
+        for (options, code, path) in [
+            (
+                r#"{"group":"g2"}"#,
+                ErrorCode::InvalidRequest,
+                Some("$.group"),
+            ),
+            (r#"{"op":"apply"}"#, ErrorCode::InvalidRequest, Some("$.op")),
+            ("5", ErrorCode::InvalidRequest, Some("$")),
+            ("{", ErrorCode::InvalidJson, None),
+        ] {
+            let error =
+                request_json("members", &[("group", Some("\"g1\""))], Some(options)).unwrap_err();
+            assert_eq!((error.code(), error.path()), (code, path), "{options}");
+        }
+    }
+
+    #[test]
+    fn error_answers_are_told_by_their_first_key() {
+        let e = engine(r#"{"revision":"r1","users":[{"id":"u1"}]}"#);
+        assert!(is_error_answer(
+            &e.answer_json(r#"{"op":"userAccess","user":"x"}"#)
+        ));
+        assert!(!is_error_answer(
+            &e.answer_json(r#"{"op":"userAccess","user":"u1"}"#)
+        ));
+        assert!(!is_error_answer(&e.answer_json(r#"{"op":"diagnostics"}"#)));
     }
 
     #[test]

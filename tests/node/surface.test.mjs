@@ -144,13 +144,41 @@ test("typed methods answer plain objects of the contract's shapes", () => {
   e.free();
 });
 
-test("impact and apply are not supported by this version: they throw unknown-op and change nothing", () => {
+test("impact previews changes or a whole snapshot, and apply changes the engine", () => {
   const e = engine();
-  const before = e.members("g1").total;
-  throwsCode(() => e.impact([{ addMember: { group: "g1", user: "u3" } }]), "unknown-op");
-  throwsCode(() => e.apply([{ addMember: { group: "g1", user: "u3" } }], { revision: "r2" }), "unknown-op");
-  assert.equal(e.members("g1").total, before, "the engine answers for the snapshot it loaded");
-  assert.equal(e.query({ op: "check", user: "u1", product: "p1" }).revision, "r1");
+  const changes = [{ addMember: { group: "g1", user: "u3" } }];
+  const impact = e.impact(changes, { limit: 10 });
+  assertPlain(impact);
+  assert.deepEqual(impact.users.map((u) => [u.user, u.joined]), [["u3", ["g1"]]]);
+  assert.equal(e.members("g1").total, 1, "impact changes nothing");
+  const next = { ...SNAPSHOT, groups: SNAPSHOT.groups.filter((g) => g.id !== "g2") };
+  assert.deepEqual(e.impact(next).groups.map((g) => [g.group, g.before, g.after]), [["g2", 2, 0]]);
+  throwsCode(() => e.impact([{ addMember: { group: "nope", user: "u3" } }]), "unknown-group", {
+    path: (path) => typeof path === "string" && path.startsWith("$.changes[0]"),
+  });
+  throwsCode(() => e.impact(undefined), "invalid-request");
+
+  const applied = e.apply(changes, { revision: "r2" });
+  assert.equal(applied.revision, "r2");
+  assert.ok(Array.isArray(applied.diagnostics));
+  assert.equal(e.members("g1").total, 2);
+  assert.equal(e.check("u1", "p1").revision, "r2");
+  throwsCode(() => e.apply([{ removeUser: 5 }], { revision: "r3" }), "invalid-request");
+  throwsCode(() => e.apply(changes, { revison: "r3" }), "invalid-request", { path: "$.revison" });
+  assert.equal(e.check("u1", "p1").revision, "r2", "a failed apply changes nothing");
+  e.free();
+});
+
+test("suggest answers as the suggest request does", () => {
+  const e = engine();
+  const request = { op: "suggest", text: "department = S", cursor: 14, limit: 5 };
+  const viaQuery = e.query(request);
+  if (viaQuery.error) {
+    // An engine without the op: the typed method throws the same error.
+    throwsCode(() => e.suggest(request.text, { cursor: 14, limit: 5 }), viaQuery.error.code);
+  } else {
+    assert.deepEqual(e.suggest(request.text, { cursor: 14, limit: 5 }), viaQuery);
+  }
   e.free();
 });
 
@@ -251,11 +279,199 @@ test("query never throws on garbage and leaves the engine usable", () => {
   e.free();
 });
 
-test("a freed engine refuses calls without harming others", () => {
+// Every method of an engine, called with arguments it accepts.
+const CALLS = {
+  query: (e) => e.query({ op: "diagnostics" }),
+  queryJson: (e) => e.queryJson('{"op":"diagnostics"}'),
+  decide: (e) => e.decide("u1", "p1"),
+  check: (e) => e.check("u1", "p1"),
+  checkBatch: (e) => e.checkBatch([{ user: "u1", product: "p1" }]),
+  hasPermission: (e) => e.hasPermission("u1", "deals.read"),
+  userAccess: (e) => e.userAccess("u1"),
+  homepage: (e) => e.homepage("u1"),
+  members: (e) => e.members("g1", { page: 1 }),
+  explain: (e) => e.explain("u1", "g1"),
+  previewRule: (e) => e.previewRule("department = Sales", { limit: 1 }),
+  whoCanAccess: (e) => e.whoCanAccess("p1", { pageSize: 1 }),
+  editDashboard: (e) => e.editDashboard("g1"),
+  diagnostics: (e) => e.diagnostics(),
+  listGroups: (e) => e.listGroups({ pageSize: 1 }),
+  impact: (e) => e.impact([{ addMember: { group: "g1", user: "u3" } }]),
+  apply: (e) => e.apply([], { revision: "r1" }),
+  lint: (e) => e.lint(),
+  suggest: (e) => e.suggest("department = ", { limit: 1 }),
+  export: (e) => e.export(),
+  free: (e) => e.free(),
+};
+
+/** Asserts that `e` still answers, and answers right. */
+function stillAnswers(e) {
+  assert.equal(e.decide("u1", "p1"), 1);
+  assert.deepEqual(e.check("u1", "p1"), {
+    allowed: true,
+    productGroups: [],
+    reason: "group",
+    revision: "r1",
+    via: ["g1"],
+  });
+  assert.equal(e.members("g2", { pageSize: 1 }).total, 2);
+  assert.equal(e.query({ op: "check", user: "u2", product: "p2" }).reason, "admin");
+}
+
+test("the engine's methods are exactly those of the contract", () => {
+  const e = engine();
+  const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(e)).filter((name) => name !== "constructor");
+  assert.deepEqual(methods.sort(), Object.keys(CALLS).sort());
+  assert.equal(typeof Engine.fromCompiled, "function");
+  for (const [name, call] of Object.entries(CALLS)) {
+    try {
+      call(e); // `free` comes last.
+    } catch (thrown) {
+      // An engine built without the suggest op says so.
+      assert.ok(name === "suggest" && thrown.code === "unknown-op", `${name}: ${thrown}`);
+    }
+  }
+});
+
+test("every call on a freed engine, free() included, is invalid-request; other engines go on", () => {
   const a = engine();
   const b = engine();
   a.free();
-  assert.throws(() => a.check("u1", "p1"));
-  assert.equal(b.check("u1", "p1").allowed, true);
+  for (const call of Object.values(CALLS)) {
+    throwsCode(() => call(a), "invalid-request", { message: (m) => /freed/.test(m) });
+  }
+  if (Symbol.dispose) a[Symbol.dispose](); // Disposing of a freed engine is no error.
+  stillAnswers(b);
   b.free();
+});
+
+test("a throwing getter or Proxy as options or argument is invalid-request, and the engine goes on", () => {
+  const e = engine();
+  const boom = () => {
+    throw new Error("boom");
+  };
+  const getter = Object.defineProperty({}, "page", { get: boom, enumerable: true });
+  const proxy = new Proxy({}, { get: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, has: boom });
+  const revocable = Proxy.revocable([], {});
+  revocable.revoke();
+  for (const bad of [getter, proxy, revocable.proxy, { toJSON: boom }]) {
+    throwsCode(() => e.members("g1", bad), "invalid-request");
+    throwsCode(() => e.listGroups(bad), "invalid-request");
+    throwsCode(() => e.userAccess(bad), "invalid-request", { path: "$.user" });
+    throwsCode(() => e.checkBatch(bad), "invalid-request", { path: "$.checks" });
+    throwsCode(() => e.checkBatch([{ user: "u1", product: "p1" }, bad]), "invalid-request");
+    throwsCode(() => e.previewRule(bad), "invalid-request", { path: "$.rule" });
+    throwsCode(() => e.impact(bad), "invalid-request");
+    throwsCode(() => e.apply(bad), "invalid-request");
+    throwsCode(() => e.decide(bad, "p1"), "invalid-request", { path: "$.user" });
+    throwsCode(() => e.check("u1", bad), "invalid-request", { path: "$.product" });
+    assert.equal(e.query(bad).error.code, "invalid-json");
+    assert.equal(e.queryJson(bad), e.queryJson(5));
+    throwsCode(() => new Engine(SNAPSHOT, bad), "invalid-request");
+    throwsCode(() => new Engine(bad), "invalid-json");
+    throwsCode(() => Engine.fromCompiled(bad), "invalid-request");
+    throwsCode(() => parseRule(bad), "invalid-request");
+    stillAnswers(e);
+  }
+  e.free();
+});
+
+test("arguments of the wrong type are invalid-request, never a trap, and the engine goes on", () => {
+  const e = engine();
+  for (const [user, product] of [
+    [1, 2],
+    [{}, []],
+    [undefined, undefined],
+    [null, "p1"],
+    ["u1", 10n],
+    [Symbol("u1"), "p1"],
+    [new String("u1"), "p1"],
+  ]) {
+    throwsCode(() => e.decide(user, product), "invalid-request");
+    throwsCode(() => e.check(user, product), "invalid-request");
+  }
+  throwsCode(() => e.decide(1, "p1"), "invalid-request", { path: "$.user" });
+  throwsCode(() => e.decide("u1", 2), "invalid-request", { path: "$.product" });
+  throwsCode(() => e.decide(), "invalid-request", { path: "$.user" });
+  throwsCode(() => e.userAccess(5), "invalid-request", { path: "$.user" });
+  throwsCode(() => e.userAccess(), "invalid-request");
+  throwsCode(() => e.hasPermission("u1", ["deals.read"]), "invalid-request", { path: "$.permission" });
+  throwsCode(() => e.explain("u1", 10n), "invalid-request", { path: "$.group" });
+  throwsCode(() => e.members(() => "g1"), "invalid-request", { path: "$.group" });
+  throwsCode(() => e.members("g1", "page 2"), "invalid-request", { path: "$" });
+  throwsCode(() => e.members("g1", [1]), "invalid-request", { path: "$" });
+  throwsCode(() => e.checkBatch("all"), "invalid-request", { path: "$.checks" });
+  throwsCode(() => e.checkBatch([{ user: "u1", product: 1 }]), "invalid-request", { path: "$.checks[0].product" });
+  throwsCode(() => e.checkBatch([{ user: "u1" }]), "invalid-request", { path: "$.checks[0]" });
+  throwsCode(() => e.checkBatch([{ user: "u1", product: "p1", typo: 1 }]), "invalid-request", {
+    path: "$.checks[0].typo",
+  });
+  // A rule is an AST or text: anything else is a malformed rule, as the request would say.
+  throwsCode(() => e.previewRule(42), "invalid-rule", { path: "$.rule" });
+  assert.equal(e.query({ op: "previewRule", rule: 42 }).error.code, "invalid-rule");
+  throwsCode(() => parseRule(), "invalid-request");
+  throwsCode(() => formatRule(10n), "invalid-request", { path: "$.rule" });
+  const answer = JSON.parse(e.queryJson(5));
+  assert.equal(answer.error.code, "invalid-request");
+  assert.equal(answer.revision, "r1");
+  stillAnswers(e);
+  e.free();
+});
+
+test("options name only the op's optional keys", () => {
+  const e = engine();
+  throwsCode(() => e.members("g1", { group: "g2" }), "invalid-request", { path: "$.group" });
+  throwsCode(() => e.members("g1", { op: "apply", changes: [{ removeUser: "u1" }] }), "invalid-request", {
+    path: "$.op",
+  });
+  throwsCode(() => e.listGroups({ sortt: "name" }), "invalid-request", { path: "$.sortt" });
+  assert.equal(e.members("g1", { page: 1, pageSize: 1, search: null }).total, 1);
+  stillAnswers(e);
+  e.free();
+});
+
+test("load options are checked: an unknown key or a wrong type is invalid-request", () => {
+  throwsCode(() => new Engine(SNAPSHOT, { strcit: true }), "invalid-request", { path: "$.strcit" });
+  throwsCode(() => new Engine(SNAPSHOT, { strict: "yes" }), "invalid-request", { path: "$.strict" });
+  throwsCode(() => new Engine(SNAPSHOT, "strict"), "invalid-request", { path: "$" });
+  throwsCode(() => new Engine(SNAPSHOT, [true]), "invalid-request", { path: "$" });
+  for (const options of [undefined, null, {}, { strict: false }, { strict: null }, { strict: true }]) {
+    const e = new Engine(SNAPSHOT, options);
+    stillAnswers(e);
+    e.free();
+  }
+});
+
+test("check() answers exactly as the check request, and checkBatch as single checks", () => {
+  const e = engine();
+  const pairs = [];
+  for (const user of ["u1", "u2", "u3", "nobody", "u\"1\u00e9"]) {
+    for (const product of ["p1", "p2", "nothing"]) {
+      pairs.push({ user, product });
+      const typed = e.check(user, product);
+      assertPlain(typed);
+      assert.equal(JSON.stringify(typed), e.queryJson(JSON.stringify({ op: "check", user, product })));
+    }
+  }
+  const batch = e.checkBatch(pairs);
+  assertPlain(batch);
+  assert.equal(batch.revision, "r1");
+  assert.deepEqual(
+    batch.results,
+    pairs.map(({ user, product }) => {
+      const { revision, ...result } = e.check(user, product);
+      return result;
+    }),
+  );
+  assert.deepEqual(e.checkBatch([]), { results: [], revision: "r1" });
+  e.free();
+});
+
+test("a checkBatch over the limit is limit-exceeded", () => {
+  const e = engine();
+  const checks = Array.from({ length: 100_001 }, () => ({ user: "u1", product: "p1" }));
+  throwsCode(() => e.checkBatch(checks), "limit-exceeded", { path: "$.checks" });
+  assert.equal(e.checkBatch(checks.slice(1)).results.length, 100_000);
+  stillAnswers(e);
+  e.free();
 });

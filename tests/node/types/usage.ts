@@ -84,6 +84,7 @@ const suggestedByQuery = engine.query({ op: "suggest", text: "dep" });
 const bytes: Uint8Array = engine.export();
 const restored: Engine = Engine.fromCompiled(bytes);
 restored.free();
+Engine.fromCompiled(bytes.buffer as ArrayBuffer).free();
 
 const rule: Rule = parseRule("department = Sales");
 const ruleText: string = formatRule(rule);
@@ -113,6 +114,10 @@ const badRule: Rule = { field: "x", op: "IN", value: "a" };
 const badMemberOf: Rule = { field: "x", op: "MEMBER OF", value: "g1" };
 // @ts-expect-error options are objects
 engine.members("g1", 5);
+// @ts-expect-error a load option the package does not have
+new Engine(snapshot, { strcit: true });
+// @ts-expect-error compiled bytes are bytes
+Engine.fromCompiled("bytes");
 
 await init();
 const web = new WebEngine("{}");
