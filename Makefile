@@ -7,6 +7,7 @@ NODE_DEPS := tests/node/node_modules/.package-lock.json
 CONSOLE_DEPS := console/node_modules/.package-lock.json
 EXAMPLES_DEPS := examples/node_modules/.package-lock.json
 WORKERD_DEPS := examples/workerd/node_modules/.package-lock.json
+EDGE_BENCH_DEPS := benches/edge/node_modules/.package-lock.json
 EDGE_DIR := $(TARGET_DIR)/workerd
 # The wasm package, rebuilt only when what it is built from changed (for `make console`).
 PACKAGE := pkg/inline/groupgate.js
@@ -14,7 +15,7 @@ PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
 	test-console test-examples test-workerd console native-answers size fmt-check clippy node-deps \
-	bench
+	bench bench-edge
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
 	test-examples test-workerd size bench-smoke
@@ -77,6 +78,23 @@ test-workerd: wasm-abi $(WORKERD_DEPS)
 
 $(WORKERD_DEPS): examples/workerd/package.json examples/workerd/package-lock.json
 	cd examples/workerd && npm ci --no-audit --no-fund
+
+$(EDGE_BENCH_DEPS): benches/edge/package.json benches/edge/package-lock.json
+	cd benches/edge && npm ci --no-audit --no-fund
+
+# The same Worker on the large tenant: cold start, memory, requests under load (BENCHMARKS.md).
+# EDGE_RUNS and EDGE_SECONDS change the number of runs and the seconds of load per route.
+bench-edge: wasm-abi $(WORKERD_DEPS) $(EDGE_BENCH_DEPS)
+	cargo build -q --release -p groupgate-host
+	mkdir -p $(EDGE_DIR)
+	$(TARGET_DIR)/release/groupgate gen --size large > $(EDGE_DIR)/large.json
+	$(TARGET_DIR)/release/groupgate compile --snapshot $(EDGE_DIR)/large.json --out $(EDGE_DIR)/large.ggc --native
+	$(TARGET_DIR)/release/groupgate compile --snapshot samples/tenant.json --out $(EDGE_DIR)/tenant.ggc --native
+	cargo run -q --release -p groupgate-workload --example plan large 1 > $(EDGE_DIR)/large.plan.json
+	node $$(node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' || echo --experimental-websocket) \
+	  benches/edge/bench.mjs --wasm $(TARGET_DIR)/abi/groupgate.wasm --snapshot $(EDGE_DIR)/large.ggc \
+	  --plan $(EDGE_DIR)/large.plan.json --json $(EDGE_DIR)/large.json --baseline $(EDGE_DIR)/tenant.ggc --gzip \
+	  --runs $(or $(EDGE_RUNS),5) --duration $(or $(EDGE_SECONDS),10)
 
 # The console on http://127.0.0.1:4173/ (PORT=… for another port).
 console: $(PACKAGE) $(CONSOLE_DEPS)

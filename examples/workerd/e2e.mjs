@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { request as httpRequest } from "node:http";
 import { after, before, test } from "node:test";
 import { defaults, start } from "./serve.mjs";
@@ -228,6 +229,41 @@ test("a compiled snapshot that the module refuses: 500 with the engine's answer,
     assert.equal(stats.instances, 1, "a refused snapshot is not restored again");
   } finally {
     await broken.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a gzip-compressed snapshot answers the same, and is inflated again for a fresh instance", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "groupgate-e2e-"));
+  const gz = join(dir, "tenant.ggc.gz");
+  const corrupt = join(dir, "corrupt.ggc.gz");
+  const packed = gzipSync(readFileSync(snapshot));
+  writeFileSync(gz, packed);
+  const broken = Buffer.from(packed);
+  broken[broken.length >> 1] ^= 0xff;
+  writeFileSync(corrupt, broken);
+  const servers = [];
+  try {
+    const compressed = await start({ wasm, snapshot: gz, bindings: { GROUPGATE_STATS: "on", GROUPGATE_TEST_TRAP: "on" } });
+    servers.push(compressed);
+    const paths = checks.map(([user, product]) => `/check?user=${user}&product=${product}`);
+    // Several requests at once on a cold isolate share one restore.
+    const first = await Promise.all(paths.map((path) => fetch(compressed.url + path).then((r) => r.text())));
+    for (const [i, path] of paths.entries()) assert.equal(first[i], (await ask(path)).text);
+    const stats = await (await fetch(`${compressed.url}/stats`)).json();
+    assert.equal(stats.instances, 1);
+    const trapped = await fetch(compressed.url + paths[0], { headers: { "x-groupgate-test-trap": "1" } });
+    assert.equal(trapped.status, 500);
+    assert.equal(await (await fetch(compressed.url + paths[0])).text(), first[0]);
+    assert.equal((await (await fetch(`${compressed.url}/stats`)).json()).instances, 2);
+
+    const refused = await start({ wasm, snapshot: corrupt, bindings: {} });
+    servers.push(refused);
+    const response = await fetch(refused.url + paths[0]);
+    assert.equal(response.status, 500);
+    assert.equal((await response.json()).error.code, "invalid-snapshot");
+  } finally {
+    for (const server of servers) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -26,13 +26,16 @@ export const defaults = {
 
 // Every workerd this process started and has not stopped: none outlives the process, whether it
 // ends normally, on an uncaught error, or on Ctrl-C / SIGTERM.
-const running = new Set();
+const running = new Map();
 let guarded = false;
 function guardExit() {
   if (guarded) return;
   guarded = true;
   process.once("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
+    for (const [child, dir] of running) {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) {
     process.once(signal, () => process.exit(code));
@@ -84,7 +87,7 @@ export async function start({ wasm = defaults.wasm, snapshot = defaults.snapshot
   const started = performance.now();
   guardExit();
   const child = spawn(workerdBinary(), args, { stdio: ["ignore", "pipe", "pipe", "pipe"] });
-  running.add(child);
+  running.set(child, dir);
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));

@@ -4,6 +4,8 @@
 // One `Gate` lives per isolate. It instantiates the module and restores the engine on first use,
 // keeps them for every later request, and replaces the instance when a call traps: a trapped
 // instance may hold broken state, so nothing is called on it again.
+// The bundled snapshot may be gzip-compressed (`gzip -k tenant.ggc`): the isolate then holds
+// half the bytes, and every restore inflates them straight into the module's memory.
 //
 // Strings go in through one scratch buffer from `gg_alloc`, written with `TextEncoder.encodeInto`
 // and grown when a request needs more room; the ABI accepts any range inside a live buffer, so
@@ -51,6 +53,8 @@ export class Gate {
     this.live = null;
     /** The engine's error answer once the compiled snapshot was refused: the bytes never change. */
     this.refused = null;
+    /** The restore under way, when the snapshot is inflated first. */
+    this.restoring = null;
     /** Instances made, traps seen, and the last load's answer (`diagnostics`, `revision`). */
     this.instances = 0;
     this.traps = 0;
@@ -66,22 +70,86 @@ export class Gate {
     return this.loadAnswer?.revision ?? null;
   }
 
-  /** Instantiates the module and restores the engine; throws `GateError` when it is refused. */
+  /** Whether the bundled snapshot is gzip-compressed: it is then inflated at every restore. */
+  get compressed() {
+    return this.compiled[0] === 0x1f && this.compiled[1] === 0x8b;
+  }
+
+  /**
+   * The live instance, restored first when there is none; any number of callers share one
+   * restore. A gzip-compressed snapshot is inflated straight into the module's memory.
+   */
+  async ready() {
+    if (this.live) return this.live;
+    if (!this.compressed) return this.load();
+    this.restoring ??= this.#inflateAndRestore()
+      .catch((error) => {
+        throw this.#trapped(error);
+      })
+      .finally(() => (this.restoring = null));
+    return this.restoring;
+  }
+
+  /** `ready()` for an uncompressed snapshot, synchronously. */
   load() {
     if (this.live) return this.live;
-    if (this.refused) throw new GateError("the compiled snapshot was refused", { code: "invalid-snapshot", answer: this.refused });
+    if (this.compressed) throw new Error("a compressed snapshot is restored by `await gate.ready()`");
+    this.#refuseAgain();
     const started = performance.now();
-    const instance = new WebAssembly.Instance(this.module, {});
-    const x = instance.exports;
+    try {
+      const live = this.#instantiate();
+      const len = this.compiled.length;
+      const ptr = alloc(live, len);
+      view(live).set(this.compiled, ptr);
+      return this.#restore(live, ptr, len, started);
+    } catch (error) {
+      throw this.#trapped(error);
+    }
+  }
+
+  async #inflateAndRestore() {
+    this.#refuseAgain();
+    const started = performance.now();
+    const gz = this.compiled;
+    // The gzip trailer's last four bytes: the inflated length, modulo 2^32.
+    const len = (gz[gz.length - 4] | (gz[gz.length - 3] << 8) | (gz[gz.length - 2] << 16) | (gz[gz.length - 1] << 24)) >>> 0;
+    const live = this.#instantiate();
+    const ptr = alloc(live, len);
+    let at = 0;
+    try {
+      const reader = new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (at + value.length > len) throw new Error("it inflates past the length its trailer gives");
+        view(live).set(value, ptr + at);
+        at += value.length;
+      }
+      if (at !== len) throw new Error(`it inflates to ${at} bytes, its trailer says ${len}`);
+    } catch (error) {
+      const message = `the compressed snapshot does not inflate: ${error.message}`;
+      this.refused = { error: { code: "invalid-snapshot", column: null, expected: null, line: null, message, path: null }, revision: null };
+      throw new GateError(message, { code: "invalid-snapshot", answer: this.refused });
+    }
+    return this.#restore(live, ptr, len, started);
+  }
+
+  #refuseAgain() {
+    if (this.refused) throw new GateError("the compiled snapshot was refused", { code: "invalid-snapshot", answer: this.refused });
+  }
+
+  #instantiate() {
+    const x = new WebAssembly.Instance(this.module, {}).exports;
     if (x.gg_abi_version() !== 1) {
       throw new Error(`groupgate ABI version ${x.gg_abi_version()}, this host speaks 1`);
     }
     this.instances += 1;
-    const live = { x, memory: x.memory, bytes: new Uint8Array(x.memory.buffer), scratch: null, handle: 0, ptr: 0, cap: 0 };
-    const len = this.compiled.length;
-    const ptr = x.gg_alloc(len);
-    if (ptr === 0) throw new GateError(`no memory for the ${len}-byte compiled snapshot`, { code: "limit-exceeded" });
-    view(live).set(this.compiled, ptr);
+    return { x, memory: x.memory, bytes: new Uint8Array(x.memory.buffer), scratch: null, handle: 0, ptr: 0, cap: 0 };
+  }
+
+  /** Restores the engine from the compiled bytes at `ptr`, frees them, and keeps the instance. */
+  #restore(live, ptr, len, started) {
+    const { x } = live;
     live.handle = x.gg_engine_from_compiled(ptr, len);
     x.gg_free(ptr, len);
     const answer = JSON.parse(takeText(live, x.gg_last_answer()) ?? "null");
@@ -127,18 +195,22 @@ export class Gate {
   /** Runs `call` on the live instance; a trap drops the instance, and the next call makes a new one. */
   guard(call) {
     try {
-      const live = this.load();
+      const live = this.live ?? this.load();
       this.beforeCall?.();
       return call(live);
     } catch (error) {
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
-      // Nothing is called on a trapped instance again: it may hold a half-done change.
-      this.live = null;
-      this.traps += 1;
-      throw new GateError(`the engine trapped (${error.message}); a fresh instance answers the next request`, {
-        code: "engine-trapped",
-      });
+      throw this.#trapped(error);
     }
+  }
+
+  /** A trap as a `GateError`, the instance dropped: nothing is called on it again. */
+  #trapped(error) {
+    if (!(error instanceof WebAssembly.RuntimeError)) return error;
+    this.live = null;
+    this.traps += 1;
+    return new GateError(`the engine trapped (${error.message}); a fresh instance answers the next request`, {
+      code: "engine-trapped",
+    });
   }
 }
 
@@ -155,6 +227,13 @@ function scratch(live, need) {
     live.scratch = new Uint8Array(live.memory.buffer, live.ptr, live.cap);
   }
   return live.scratch;
+}
+
+/** A buffer of `len` bytes from the module, for the compiled snapshot. */
+function alloc(live, len) {
+  const ptr = live.x.gg_alloc(len);
+  if (ptr === 0) throw new GateError(`no memory for the ${len}-byte compiled snapshot`, { code: "limit-exceeded" });
+  return ptr;
 }
 
 /** Makes the scratch buffer at least `need` bytes. */

@@ -52,6 +52,7 @@ export default {
       };
     }
     try {
+      await gate.ready();
       const fields = requestFields(url, request.headers);
       if (fields.error) return failure(400, "invalid-request", fields.error, fields.path, {}, head);
       const { user, product } = fields.values;
@@ -65,7 +66,8 @@ export default {
     } catch (error) {
       if (!(error instanceof GateError)) throw error;
       console.error(`groupgate: ${error.message}`);
-      if (error.code === "engine-trapped") ctx.waitUntil(Promise.resolve().then(reload));
+      // The fresh instance is restored once this answer is out, not before.
+      if (error.code === "engine-trapped") ctx.waitUntil(new Promise((next) => setTimeout(next, 0)).then(reload));
       if (error.answer) return json(500, JSON.stringify(error.answer), {}, head);
       return failure(500, error.code, error.message, null, {}, head);
     }
@@ -73,9 +75,9 @@ export default {
 };
 
 /** Brings up a fresh instance after a trap, after the failed request was answered. */
-function reload() {
+async function reload() {
   try {
-    gate.load();
+    await gate.ready();
   } catch (error) {
     console.error(`groupgate: reload failed: ${error.message}`);
   }
