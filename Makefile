@@ -8,15 +8,19 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 CONSOLE_DEPS := console/node_modules/.package-lock.json
 EXAMPLES_DEPS := examples/node_modules/.package-lock.json
+WORKERD_DEPS := examples/workerd/node_modules/.package-lock.json
+EDGE_BENCH_DEPS := benches/edge/node_modules/.package-lock.json
+EDGE_DIR := $(TARGET_DIR)/workerd
 # The wasm package, rebuilt only when what it is built from changed (for `make console`).
 PACKAGE := pkg/inline/groupgate.js
 PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/package-js.mjs
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
-	test-console test-examples test-hostile console native-answers size fmt-check clippy node-deps bench fuzz-smoke
+	test-console test-examples test-hostile test-workerd console native-answers size fmt-check clippy \
+	node-deps bench bench-edge fuzz-smoke
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
-	test-examples test-hostile size bench-smoke
+	test-examples test-workerd test-hostile size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps
@@ -70,6 +74,36 @@ test-console: wasm-js $(CONSOLE_DEPS)
 # The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium.
 test-examples: wasm-js $(EXAMPLES_DEPS)
 	node --test examples/
+
+# The Worker of examples/workerd under real workerd (the npm package, pinned there), on the sample
+# tenant compiled: started on 127.0.0.1, asked over HTTP, answers compared with the native
+# engine's, stopped.
+test-workerd: wasm-abi $(WORKERD_DEPS)
+	cargo build -q -p groupgate-host
+	mkdir -p $(EDGE_DIR)
+	$(TARGET_DIR)/debug/groupgate compile --snapshot samples/tenant.json --out $(EDGE_DIR)/tenant.ggc --native
+	GROUPGATE_WASM=$(abspath $(TARGET_DIR)/abi/groupgate.wasm) GROUPGATE_GGC=$(abspath $(EDGE_DIR)/tenant.ggc) \
+	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/debug/groupgate) timeout 300 node examples/workerd/e2e.mjs
+
+$(WORKERD_DEPS): examples/workerd/package.json examples/workerd/package-lock.json
+	cd examples/workerd && npm ci --no-audit --no-fund
+
+$(EDGE_BENCH_DEPS): benches/edge/package.json benches/edge/package-lock.json
+	cd benches/edge && npm ci --no-audit --no-fund
+
+# The same Worker on the large tenant: cold start, memory, requests under load (BENCHMARKS.md).
+# EDGE_RUNS and EDGE_SECONDS change the number of runs and the seconds of load per route.
+bench-edge: wasm-abi $(WORKERD_DEPS) $(EDGE_BENCH_DEPS)
+	cargo build -q --release -p groupgate-host
+	mkdir -p $(EDGE_DIR)
+	$(TARGET_DIR)/release/groupgate gen --size large > $(EDGE_DIR)/large.json
+	$(TARGET_DIR)/release/groupgate compile --snapshot $(EDGE_DIR)/large.json --out $(EDGE_DIR)/large.ggc --native
+	$(TARGET_DIR)/release/groupgate compile --snapshot samples/tenant.json --out $(EDGE_DIR)/tenant.ggc --native
+	cargo run -q --release -p groupgate-workload --example plan large 1 > $(EDGE_DIR)/large.plan.json
+	node $$(node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' || echo --experimental-websocket) \
+	  benches/edge/bench.mjs --wasm $(TARGET_DIR)/abi/groupgate.wasm --snapshot $(EDGE_DIR)/large.ggc \
+	  --plan $(EDGE_DIR)/large.plan.json --json $(EDGE_DIR)/large.json --baseline $(EDGE_DIR)/tenant.ggc --gzip \
+	  --runs $(or $(EDGE_RUNS),5) --duration $(or $(EDGE_SECONDS),10)
 
 # The console on http://127.0.0.1:4173/ (PORT=… for another port).
 console: $(PACKAGE) $(CONSOLE_DEPS)
