@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Prints the raw and gzipped sizes of the two WebAssembly artifacts, and fails over budget.
-# Budgets (KiB, gzipped): SIZE_BUDGET_ABI, SIZE_BUDGET_JS.
+# Budgets (KiB, gzipped): SIZE_BUDGET_ABI, SIZE_BUDGET_JS. They are ceilings against accidental
+# growth, not targets. The plain module is built for speed and is not downloaded per page view:
+# its hosts (proxies, wasmtime, an edge Worker, whose script limit is several MB compressed)
+# load it once. The browser package is what a console downloads, so its budget is the tight one.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$root/target}
@@ -23,6 +26,6 @@ report() {
   fi
 }
 
-report "plain module (abi)" "$target_dir/abi/groupgate.wasm" "${SIZE_BUDGET_ABI:-400}"
+report "plain module (abi)" "$target_dir/abi/groupgate.wasm" "${SIZE_BUDGET_ABI:-640}"
 report "pkg/web/groupgate_bg.wasm" "$root/pkg/web/groupgate_bg.wasm" "${SIZE_BUDGET_JS:-400}"
 exit $over
