@@ -71,6 +71,28 @@ impl Engine {
             .collect()
     }
 
+    /// Cedar's side of one membership change: the user entity upserted with one more parent
+    /// group, which recomputes the store's transitive closure (Cedar keeps ancestors, not
+    /// parents). The counterpart of groupgate's `apply` of one `addMember`.
+    pub fn add_member(&mut self, user: &str, group: &str) -> Result<(), String> {
+        let uid = EntityUid::from_type_name_and_id(type_name("User")?, EntityId::new(user));
+        let group = EntityUid::from_type_name_and_id(type_name("Group")?, EntityId::new(group));
+        let entity = self
+            .entities
+            .get(&uid)
+            .cloned()
+            .ok_or_else(|| format!("cedar has no user {user}"))?;
+        let (uid, attrs, mut parents) = entity.into_inner();
+        parents.insert(group);
+        let entity = cedar_policy::Entity::new(uid, attrs, parents)
+            .map_err(|error| format!("cedar entity: {error}"))?;
+        let entities = std::mem::replace(&mut self.entities, Entities::empty());
+        self.entities = entities
+            .upsert_entities([entity], None)
+            .map_err(|error| format!("cedar upsert: {error}"))?;
+        Ok(())
+    }
+
     pub fn allows(&self, request: &Request) -> bool {
         self.authorizer
             .is_authorized(request, &self.policies, &self.entities)

@@ -127,7 +127,7 @@ fn run(args: &Args) -> Result<(), String> {
         cedar_times.push(start.elapsed());
         cedar_engine = Some(loaded);
     }
-    let cedar_engine = cedar_engine.ok_or("no run")?;
+    let mut cedar_engine = cedar_engine.ok_or("no run")?;
     let cedar_load = Summary::of(&cedar_times);
 
     // The same check sequence through both, compared answer by answer.
@@ -192,6 +192,41 @@ fn run(args: &Args) -> Result<(), String> {
     let ours_check = Summary::of(&ours_times).scaled(1e9 / per_check);
     let theirs_check = Summary::of(&theirs_times).scaled(1e9 / per_check);
 
+    // One membership change: groupgate's `apply` of an `addMember` to a group that composite
+    // groups include, against Cedar upserting the user entity with that group as a parent.
+    let add_member = tenant.apply_add_member_request();
+    let (user, group) = add_member_target(&add_member)?;
+    let mut ours_change = Vec::with_capacity(args.runs);
+    let mut theirs_change = Vec::with_capacity(args.runs);
+    for _ in 0..args.runs {
+        let start = Instant::now();
+        let answer = engine.query_json(std::hint::black_box(&add_member));
+        ours_change.push(start.elapsed());
+        if answer.contains("\"error\"") {
+            return Err(format!("groupgate refused the change: {answer}"));
+        }
+        let start = Instant::now();
+        cedar_engine.add_member(&user, &group)?;
+        theirs_change.push(start.elapsed());
+    }
+    let ours_change = Summary::of(&ours_change).scaled(1e3);
+    let theirs_change = Summary::of(&theirs_change).scaled(1e3);
+    // Both answer for the changed tenant: the user against every product of the sequence.
+    let products: std::collections::BTreeSet<&String> = checks.iter().map(|(_, p)| p).collect();
+    let pairs: Vec<(String, String)> = products
+        .into_iter()
+        .map(|product| (user.clone(), product.clone()))
+        .collect();
+    let after_ours = pairs.iter().map(|(u, p)| engine.check(u, p).allowed());
+    let after_theirs = cedar_engine
+        .requests(&pairs)?
+        .into_iter()
+        .map(|request| cedar_engine.allows(&request))
+        .collect::<Vec<_>>();
+    if !after_ours.eq(after_theirs) {
+        return Err(format!("after the change, {user}'s answers differ"));
+    }
+
     println!();
     println!(
         "| {} ({} runs) | groupgate | Cedar | Cedar / groupgate |",
@@ -210,9 +245,28 @@ fn run(args: &Args) -> Result<(), String> {
         theirs_check.show(1),
         theirs_check.median / ours_check.median
     );
+    println!(
+        "| add one member (ms) | {} | {} | {:.0}× |",
+        ours_change.show(3),
+        theirs_change.show(1),
+        theirs_change.median / ours_change.median
+    );
     println!("| mismatches | {mismatches} of {} | | |", checks.len());
     if mismatches > 0 {
         return Err(format!("{mismatches} answers differ"));
     }
     Ok(())
+}
+
+/// The user and group ids of the workload's `addMember` request.
+fn add_member_target(request: &str) -> Result<(String, String), String> {
+    let value: serde_json::Value =
+        serde_json::from_str(request).map_err(|error| format!("addMember request: {error}"))?;
+    let change = &value["changes"][0]["addMember"];
+    match (change["user"].as_str(), change["group"].as_str()) {
+        (Some(user), Some(group)) => Ok((user.to_string(), group.to_string())),
+        _ => Err(format!(
+            "addMember request without user and group: {request}"
+        )),
+    }
 }
