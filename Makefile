@@ -20,7 +20,7 @@ PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/
 	node-deps bench bench-edge fuzz-smoke
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
-	test-examples test-workerd test-hostile size bench-smoke
+	test-examples test-workerd test-hostile fuzz-smoke size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .flatten()
     {
-        let code = error.code.to_string();
+        let code = error.code().to_string();
         assert!(
             LOAD_CODES.contains(&code.as_str()),
             "load failed with code {code}: {error:?}"
@@ -35,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
         (Err(p), Err(s)) => {
             // A fatal snapshot is fatal whatever the mode, for the same reason.
             assert_eq!(
-                (p.code, &p.path),
-                (s.code, &s.path),
+                (p.code(), p.path()),
+                (s.code(), s.path()),
                 "plain and strict fail differently"
             );
         }
@@ -61,12 +61,12 @@ fuzz_target!(|data: &[u8]| {
                 (Ok(_), Some(d)) => panic!("strict load succeeds despite the error diagnostic {d}"),
                 (Err(e), Some(d)) => {
                     assert_eq!(
-                        e.code.to_string(),
+                        e.code().to_string(),
                         "invalid-snapshot",
                         "strict failure code"
                     );
                     assert_eq!(
-                        e.path.as_deref(),
+                        e.path(),
                         d.get("path").and_then(Value::as_str),
                         "strict failure is not at the first error diagnostic"
                     );

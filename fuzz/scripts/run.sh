@@ -17,7 +17,7 @@
 set -euo pipefail
 
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ALL_TARGETS=(snapshot rule query apply)
+ALL_TARGETS=(snapshot rule query apply compiled)
 CARGO_FUZZ_VERSION=0.13.2
 
 seconds="${FUZZ_SECONDS:-25}"
@@ -33,6 +33,11 @@ targets=("$@")
 
 sanitizer="${FUZZ_SANITIZER:-none}"
 niceness="${FUZZ_NICE:-15}"
+
+# libFuzzer is C++: libfuzzer-sys builds it with g++ (Debian's package when it is missing).
+if ! command -v g++ >/dev/null 2>&1; then
+    "$FUZZ_DIR/../scripts/apt-install.sh" g++
+fi
 
 # cargo-fuzz, from crates.io, when it is not there yet.
 if ! cargo fuzz --version >/dev/null 2>&1; then
