@@ -69,7 +69,7 @@ test-browser: wasm-js $(NODE_DEPS)
 # The console end to end in headless Chromium; screenshots in $(TARGET_DIR)/console-screenshots.
 # GROUPGATE_CONSOLE_TENANT=large.json adds the large-tenant test.
 test-console: wasm-js $(CONSOLE_DEPS)
-	node --test console/test/
+	GROUPGATE_REQUIRE_OPS=suggest,impact,apply node --test console/test/
 
 # The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium.
 test-examples: wasm-js $(EXAMPLES_DEPS)

@@ -1,6 +1,7 @@
-//! Peak memory of a groupgate load: `bench-memory SNAPSHOT.json`.
+//! Peak memory of a groupgate load: `bench-memory SNAPSHOT.json` or `bench-memory FILE.ggc`
+//! (compiled bytes, SPEC §7.5, restored with `Engine::from_compiled`).
 //!
-//! Reads the snapshot file, then loads it, and prints the process's resident memory
+//! Reads the file, then loads it, and prints the process's resident memory
 //! (`VmRSS`) and peak (`VmHWM`) from `/proc/self/status` after each step, beside the size of the
 //! snapshot text. Run one load per process, so the peak is this load's.
 
@@ -37,7 +38,7 @@ fn main() {
         std::process::exit(2);
     };
     let (start_rss, _) = memory();
-    let text = match std::fs::read_to_string(&path) {
+    let text = match std::fs::read(&path) {
         Ok(text) => text,
         Err(error) => {
             eprintln!("bench-memory: {path}: {error}");
@@ -46,7 +47,18 @@ fn main() {
     };
     let (text_rss, _) = memory();
     let start = Instant::now();
-    let engine = match Engine::from_json(&text, LoadOptions::default()) {
+    let loaded = if path.ends_with(".ggc") {
+        Engine::from_compiled(&text)
+    } else {
+        match std::str::from_utf8(&text) {
+            Ok(json) => Engine::from_json(json, LoadOptions::default()),
+            Err(error) => {
+                eprintln!("bench-memory: {path}: not UTF-8: {error}");
+                std::process::exit(2);
+            }
+        }
+    };
+    let engine = match loaded {
         Ok(engine) => engine,
         Err(error) => {
             eprintln!("bench-memory: the snapshot does not load: {error:?}");

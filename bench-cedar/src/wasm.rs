@@ -76,7 +76,7 @@ fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
         );
         Ok(())
     })?;
-    let engine = native.ok_or("no native engine")?;
+    let mut engine = native.ok_or("no native engine")?;
     let mut handle = 0u32;
     let wasm_load = time_runs(runs, || {
         if handle != 0 {
@@ -96,6 +96,42 @@ fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
         unit: "ms",
         native: native_load.scaled(1e3),
         wasm: wasm_load.scaled(1e3),
+    });
+
+    // load from compiled bytes (SPEC §7.5): the same tenant, saved by the native engine.
+    let compiled = engine.to_compiled();
+    let mut restored = None;
+    let native_restore = time_runs(runs, || {
+        drop(restored.take());
+        restored = Some(Engine::from_compiled(&compiled).map_err(|e| format!("{e:?}"))?);
+        Ok(())
+    })?;
+    drop(restored);
+    let mut spare = 0u32;
+    let wasm_restore = time_runs(runs, || {
+        if spare != 0 {
+            guest.engine_free_raw(spare)?;
+        }
+        let (loaded, answer) = guest.load_compiled(&compiled)?;
+        if loaded == 0 {
+            return Err(format!(
+                "the module refuses the compiled bytes: {answer:.300}"
+            ));
+        }
+        spare = loaded;
+        Ok(())
+    })?;
+    if spare != 0 {
+        guest.engine_free_raw(spare)?;
+    }
+    rows.push(Row {
+        question: format!(
+            "load from compiled bytes ({:.1} MB)",
+            compiled.len() as f64 / 1e6
+        ),
+        unit: "ms",
+        native: native_restore.scaled(1e3),
+        wasm: wasm_restore.scaled(1e3),
     });
 
     let checks = tenant.check_sequence(seed, CHECKS);
@@ -229,6 +265,32 @@ fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
         unit: "ms",
         native: native_members.scaled(1e3),
         wasm: wasm_members.scaled(1e3),
+    });
+
+    // apply one addMember (the same entry replaced on every run), last: it changes both engines.
+    let add_member = tenant.apply_add_member_request();
+    let native_apply = time_runs(runs, || {
+        let answer = engine.query_json(std::hint::black_box(&add_member));
+        if answer.contains("\"error\"") {
+            return Err(format!("apply refused natively: {answer:.300}"));
+        }
+        Ok(())
+    })?;
+    let wasm_apply = time_runs(runs, || {
+        let answer = guest.query(handle, std::hint::black_box(&add_member))?;
+        if answer.contains("\"error\"") {
+            return Err(format!("apply refused in wasm: {answer:.300}"));
+        }
+        Ok(())
+    })?;
+    if engine.answer_json(&members) != guest.query(handle, &members)? {
+        mismatches += 1;
+    }
+    rows.push(Row {
+        question: "apply one addMember".into(),
+        unit: "ms",
+        native: native_apply.scaled(1e3),
+        wasm: wasm_apply.scaled(1e3),
     });
 
     println!("size {} (seed {seed}), {runs} runs, median (min–max); guest memory {:.1} MB; {mismatches} answers differ between wasm and native", size.name, guest.memory_size() as f64 / 1e6);
