@@ -11,6 +11,7 @@
 //! * `user_access`: 10,000 `userAccess` requests;
 //! * `preview_rule/<n>`: the five fixed rules of increasing complexity;
 //! * `members`: the largest group, first page;
+//! * `lint`: the hygiene findings of the whole tenant;
 //! * `impact` (removing a composite group), `apply_add_member`, `apply_upsert_user` (one
 //!   attribute), `apply_set_rule`: the change questions;
 //! * `load_compiled`: restoring the engine from its compiled bytes.
@@ -172,6 +173,11 @@ fn evaluate(c: &mut Criterion) {
         group.bench_function("members", |b| {
             b.iter(|| engine.answer_json(black_box(&members)))
         });
+
+        // lint: the whole tenant's hygiene findings (the console's Lint view).
+        let lint = r#"{"op":"lint"}"#;
+        expect_answer(&mut engine, "lint", lint);
+        group.bench_function("lint", |b| b.iter(|| engine.answer_json(black_box(lint))));
 
         let impact = tenant.impact_request();
         expect_answer(&mut engine, "impact", &impact);
