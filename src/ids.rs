@@ -264,6 +264,11 @@ impl<I: Ix> IdTable<I> {
         self.tags.get(i as usize).copied().unwrap_or(0)
     }
 
+    /// The owner's tag of `ix` (0 when it has none).
+    pub fn tag(&self, ix: I) -> u8 {
+        self.tag_at(ix.get())
+    }
+
     /// Sets the owner's tag of `ix`: a byte that lookups return with the index, so that the
     /// hot path learns, say, whether a user exists and its org role without another load.
     pub fn set_tag(&mut self, ix: I, tag: u8) {

@@ -311,6 +311,19 @@ impl Column {
         }
     }
 
+    /// Whether `user`'s value already is `value` (no value for `None`): setting it would
+    /// change nothing, so a change need not copy the column.
+    fn holds(&self, user: UserIx, value: Option<&Value>) -> bool {
+        match (self.value_index(user), value) {
+            (None, None) => true,
+            (Some(old), Some(value)) => {
+                let value = AttrValue::new(value);
+                self.values.get(old as usize).map(AttrValue::intern_key) == Some(value.intern_key())
+            }
+            _ => false,
+        }
+    }
+
     /// Sets `user`'s value (or removes it); true when it changed.
     fn set(&mut self, user: UserIx, value: Option<&Value>, slots: usize) -> bool {
         let new = value.map(|v| self.intern(AttrValue::new(v)));
@@ -607,6 +620,15 @@ impl Attributes {
                 Some(&i) => i,
                 None => self.add_column(Column::build(key, Vec::new(), Vec::new(), slots)),
             };
+            // A column shared with the engine before the change is copied on its first write:
+            // only where the value really changes.
+            let same = self
+                .columns
+                .get(index as usize)
+                .is_some_and(|column| column.holds(user, Some(value)));
+            if same {
+                continue;
+            }
             if let Some(column) = self.columns.get_mut(index as usize).map(Arc::make_mut) {
                 if column.set(user, Some(value), slots) {
                     changed.push(lower(key));

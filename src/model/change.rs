@@ -490,17 +490,40 @@ impl Tenant {
     }
 
     fn upsert_user(&mut self, user: &User, attrs: &AttrTable, work: &mut Work) {
-        let groups = Arc::make_mut(&mut self.groups.ids);
-        let primary = user.primary_group.as_deref().map(|id| groups.intern(id));
-        let catalog = Arc::make_mut(&mut self.catalog);
-        let homepage = user
+        // Tables shared with the engine before the change are copied on their first write, so
+        // ids they already hold are only looked up.
+        let primary = user
+            .primary_group
+            .as_deref()
+            .map(|id| slot_of(&mut self.groups.ids, id));
+        let c = &self.catalog;
+        let known = user
             .homepage_module
             .as_deref()
-            .map(|id| catalog.modules.intern(id));
-        let roles = catalog
-            .roles
-            .intern_many(user.roles.iter().map(String::as_str));
-        let u: UserIx = Arc::make_mut(&mut self.users.ids).intern(&user.id);
+            .is_none_or(|id| c.modules.get(id).is_some())
+            && user.roles.iter().all(|id| c.roles.get(id).is_some());
+        let (homepage, roles) = if known {
+            (
+                user.homepage_module
+                    .as_deref()
+                    .and_then(|id| c.modules.get(id)),
+                user.roles
+                    .iter()
+                    .filter_map(|id| c.roles.get(id))
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            let catalog = Arc::make_mut(&mut self.catalog);
+            (
+                user.homepage_module
+                    .as_deref()
+                    .map(|id| catalog.modules.intern(id)),
+                catalog
+                    .roles
+                    .intern_many(user.roles.iter().map(String::as_str)),
+            )
+        };
+        let u: UserIx = slot_of(&mut self.users.ids, &user.id);
         self.grow();
         let i = u.index();
         let was_live = self.user_live(u);
@@ -513,7 +536,10 @@ impl Tenant {
         }
         self.note_section("users");
         let us = &mut self.users;
-        Arc::make_mut(&mut us.ids).set_tag(u, user_tag(true, user.org_role));
+        let tag = user_tag(true, user.org_role);
+        if us.ids.tag(u) != tag {
+            Arc::make_mut(&mut us.ids).set_tag(u, tag);
+        }
         if old_name.as_deref() != user.name.as_deref() || !was_live {
             Arc::make_mut(&mut us.names).set(i, user.name.as_deref());
         }
@@ -1128,5 +1154,14 @@ fn diff(a: &UserSet, b: &UserSet, slots: usize) -> Vec<UserIx> {
             x.and_not(&both);
             x.iter().map(UserIx::new).collect()
         }
+    }
+}
+
+/// The slot of `id`, added to the table only when absent: a table shared with the engine
+/// before the change is copied on its first write, and a known id needs none.
+fn slot_of<I: crate::ids::Ix>(table: &mut Arc<crate::ids::IdTable<I>>, id: &str) -> I {
+    match table.get(id) {
+        Some(ix) => ix,
+        None => Arc::make_mut(table).intern(id),
     }
 }
