@@ -781,7 +781,10 @@ impl Tenant {
             .groups_by_id()
             .filter(|&g| self.rule(g).is_some())
             .collect();
-        for &g in &rule_groups {
+        let reads_rules = !work.group_liveness.is_empty()
+            || !work.liveness.is_empty()
+            || !work.attr_users.is_empty();
+        for &g in rule_groups.iter().filter(|_| reads_rules) {
             let Some(rule) = self.rule(g) else { continue };
             let conditions = rule.conditions();
             let names_changed_group = conditions.iter().any(|c| {
@@ -804,20 +807,14 @@ impl Tenant {
             if names_changed_group || chain_through_users || chain_keys_changed {
                 work.full.insert(g);
             }
-        }
-        // Users whose attributes changed are re-checked by the rules that read them.
-        for (u, keys) in &work.attr_users {
-            for &g in &rule_groups {
-                if work.full.contains(&g) {
-                    continue;
-                }
-                let Some(rule) = self.rule(g) else { continue };
+            if work.full.contains(&g) {
+                continue;
+            }
+            // Users whose attributes changed are re-checked by the rules that read them.
+            for (u, keys) in &work.attr_users {
                 let affected = match keys {
                     None => true,
-                    Some(keys) => rule
-                        .conditions()
-                        .iter()
-                        .any(|c| reads(c.field.as_deref(), keys)),
+                    Some(keys) => conditions.iter().any(|c| reads(c.field.as_deref(), keys)),
                 };
                 if affected {
                     work.users.entry(g).or_default().insert(*u);

@@ -257,39 +257,41 @@ impl Tenant {
             Rule::All(children) => children.iter().all(|c| self.user_matches(c, u)),
             Rule::Any(children) => children.iter().any(|c| self.user_matches(c, u)),
             Rule::Not(child) => !self.user_matches(child, u),
-            Rule::Cond(cond) => self.condition_holds(cond, u).0,
+            Rule::Cond(cond) => self.condition_result(cond, u),
         }
     }
 
-    /// Whether `cond` holds for `u`, and what it read.
+    /// Whether `cond` holds for `u`, and what it read (for traces).
     fn condition_holds(&self, cond: &Condition, u: UserIx) -> (bool, Actual) {
+        let result = self.condition_result(cond, u);
+        let actual = match cond.op {
+            Op::MemberOf => Actual::Member(result),
+            _ => match self.field_value(cond.field.as_deref().unwrap_or(""), u) {
+                FieldValue::Record(Some(text)) => Actual::Value(AttrValue::text(&text).json()),
+                FieldValue::Attr(Some(v)) => Actual::Value(v.json()),
+                _ => Actual::Missing,
+            },
+        };
+        (result, actual)
+    }
+
+    /// Whether `cond` holds for `u`.
+    fn condition_result(&self, cond: &Condition, u: UserIx) -> bool {
         let field = cond.field.as_deref().unwrap_or("");
         match cond.op {
-            Op::MemberOf => {
-                let member = self
-                    .group(&scalar_text(&cond.value))
-                    .is_some_and(|g| self.is_member(g, u));
-                (member, Actual::Member(member))
-            }
+            Op::MemberOf => self
+                .group(&scalar_text(&cond.value))
+                .is_some_and(|g| self.is_member(g, u)),
+            Op::ReportsTo => self.user_reports_to(field, u, &scalar_text(&cond.value)),
             op => {
                 let value = self.field_value(field, u);
-                let actual = match &value {
-                    FieldValue::Record(Some(text)) => Actual::Value(AttrValue::text(text).json()),
-                    FieldValue::Attr(Some(v)) => Actual::Value(v.json()),
-                    _ => Actual::Missing,
+                let (positive, negated) = op.positive();
+                let prepared = Prepared::new(&cond.value);
+                let holds = match &value {
+                    FieldValue::Record(text) => prepared.holds_text(positive, text.as_deref()),
+                    FieldValue::Attr(v) => v.is_some_and(|v| prepared.holds(positive, v)),
                 };
-                let result = if op == Op::ReportsTo {
-                    self.user_reports_to(field, u, &scalar_text(&cond.value))
-                } else {
-                    let (positive, negated) = op.positive();
-                    let prepared = Prepared::new(&cond.value);
-                    let holds = match &value {
-                        FieldValue::Record(text) => prepared.holds_text(positive, text.as_deref()),
-                        FieldValue::Attr(v) => v.is_some_and(|v| prepared.holds(positive, v)),
-                    };
-                    holds != negated
-                };
-                (result, actual)
+                holds != negated
             }
         }
     }
