@@ -832,6 +832,9 @@ fn debug_seed() {
         }
     }
     let fresh = load(&doc, false).unwrap();
+    if std::env::var("PRINT_DOC").is_ok() {
+        println!("DOC {doc}");
+    }
     for q in asks {
         println!(
             "Q {q}\n incremental {}\n fresh       {}",

@@ -409,6 +409,8 @@ impl Tenant {
                     catalog.product_doc.append(p.index());
                     work.notes_all = true;
                 }
+                // A new product needs its row in the per-product tables (who it reaches).
+                self.grow();
                 work.products.insert(p);
                 self.note_section("products");
             }
