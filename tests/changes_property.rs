@@ -485,7 +485,9 @@ fn edit(doc: &mut Value, change: &Value) {
         "setRule" => {
             let g = group_mut(doc, &text(body, "group"));
             if body["rule"].is_null() {
-                g.remove("rule");
+                // shift_remove keeps the other keys in place, as the engine does (a plain
+                // remove on an ordered map swaps the last key into the hole).
+                g.shift_remove("rule");
             } else {
                 g.insert("rule".into(), body["rule"].clone());
             }
@@ -521,7 +523,7 @@ fn edit(doc: &mut Value, change: &Value) {
         "setAsOf" => {
             let map = doc.as_object_mut().unwrap();
             if body.is_null() {
-                map.remove("asOf");
+                map.shift_remove("asOf");
             } else {
                 map.insert("asOf".into(), body.clone());
             }
