@@ -29,6 +29,7 @@ const FILES: &[(&str, &str)] = load![
     "canonical",
     "changes_errors",
     "changes_groups",
+    "changes_names",
     "changes_members",
     "changes_removals",
     "changes_strict",

@@ -771,8 +771,8 @@ impl Tenant {
     fn settle(&mut self, before: &Tenant, mut work: Work) -> Delta {
         let mut delta = Delta::default();
         // Rules over names read users in name order: place new and renamed users first.
-        for &u in &work.names {
-            self.reposition_by_name(u);
+        if !work.names.is_empty() {
+            self.reposition_by_name(&work.names);
         }
         if work.graph || !work.group_liveness.is_empty() {
             self.rebuild_graph();
@@ -1071,24 +1071,26 @@ impl Tenant {
         }
     }
 
-    /// Moves `u` to its place in the order people see users (or out of it).
-    fn reposition_by_name(&mut self, u: UserIx) {
+    /// Moves `moved` to their places in the order people see users (or out of it).
+    fn reposition_by_name(&mut self, moved: &BTreeSet<UserIx>) {
+        // All of them leave first: while one renamed user still sits at its old place, the
+        // order is not sorted by the current names, and a search in it would misplace others.
         let by_name = Arc::make_mut(&mut self.by_name);
-        if let Some(at) = by_name.iter().position(|&x| x == u) {
-            by_name.remove(at);
-        }
-        if self.users.live.contains(u.get()) {
-            let key = |x: UserIx| {
-                let name = self.users.names.get(x.index());
-                (
-                    lower(name.unwrap_or("")),
-                    name.map(str::to_owned),
-                    self.users.ids.rank(x),
-                )
-            };
-            let mine = key(u);
-            let at = by_name.partition_point(|&x| key(x) < mine);
-            by_name.insert(at, u);
+        by_name.retain(|u| !moved.contains(u));
+        let key = |x: UserIx| {
+            let name = self.users.names.get(x.index());
+            (
+                lower(name.unwrap_or("")),
+                name.map(str::to_owned),
+                self.users.ids.rank(x),
+            )
+        };
+        for &u in moved {
+            if self.users.live.contains(u.get()) {
+                let mine = key(u);
+                let at = by_name.partition_point(|&x| key(x) < mine);
+                by_name.insert(at, u);
+            }
         }
         self.rebuild_name_rank();
     }
