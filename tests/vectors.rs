@@ -30,6 +30,7 @@ const FILES: &[(&str, &str)] = load![
     "changes_errors",
     "changes_groups",
     "changes_names",
+    "changes_member_of_cycles",
     "changes_members",
     "changes_removals",
     "changes_strict",

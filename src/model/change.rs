@@ -783,6 +783,16 @@ impl Tenant {
             .groups_by_id()
             .filter(|&g| self.rule(g).is_some())
             .collect();
+        // A rule that came onto a `MEMBER OF` cycle now matches nobody, and one that left it
+        // matches again (§4.4): either way its members change as a whole.
+        if work.graph || !work.group_liveness.is_empty() {
+            for &g in &rule_groups {
+                let was = g.index() < before.groups.defs.len() && before.rule_on_cycle(g);
+                if was != self.rule_on_cycle(g) {
+                    work.full.insert(g);
+                }
+            }
+        }
         let reads_rules = !work.group_liveness.is_empty()
             || !work.liveness.is_empty()
             || !work.attr_users.is_empty();
