@@ -710,6 +710,10 @@ impl Tenant {
         work.products.extend(new_products);
         work.graph = true;
         work.full.insert(g);
+        // Its includers gain or lose what it passes on (all of it when it turned inactive), and
+        // removals through an include cycle need the component's fixpoint again.
+        work.full
+            .extend(self.graph.dependents.get(g.index()).iter().copied());
         work.manual.insert(g);
         work.notes_groups.insert(g);
         work.grant_groups.insert(g);
