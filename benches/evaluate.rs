@@ -1,3 +1,8 @@
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a bench whose subject is broken fails by panicking"
+)]
 //! Criterion benches over the generated workload (`WORKLOAD.md`).
 //!
 //! Sizes `small` and `medium` run by default; `GROUPGATE_BENCH_SIZES=small,medium,large`
@@ -21,6 +26,11 @@
 //!
 //! Throughput is set to the number of questions per iteration, so criterion's time divided by
 //! it is the time per question (`benches/summarize.py` does that division).
+//!
+//! Before a bench times a question, its answer is checked once, outside the timed loop: a
+//! bench that times an error answer, or a tenant that does not load, fails the run (and so
+//! `make bench-smoke`, which runs each bench once with `--test`) rather than measuring
+//! nothing. An unknown size name fails too.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -35,20 +45,23 @@ use groupgate_workload::{
 /// The seed every bench uses, so every run measures the same tenant and sequences.
 const SEED: u64 = 1;
 
+/// The sizes `GROUPGATE_BENCH_SIZES` names; panics on an unknown name or on none, since a
+/// run that benches nothing would pass unnoticed.
 fn sizes() -> Vec<Size> {
     let wanted = std::env::var("GROUPGATE_BENCH_SIZES").unwrap_or_else(|_| "small,medium".into());
-    wanted
+    let sizes: Vec<Size> = wanted
         .split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
-        .filter_map(|name| match Size::by_name(name) {
-            Ok(size) => Some(size),
-            Err(message) => {
-                eprintln!("GROUPGATE_BENCH_SIZES: {message}");
-                None
-            }
+        .map(|name| {
+            Size::by_name(name).unwrap_or_else(|message| panic!("GROUPGATE_BENCH_SIZES: {message}"))
         })
-        .collect()
+        .collect();
+    assert!(
+        !sizes.is_empty(),
+        "GROUPGATE_BENCH_SIZES=`{wanted}` names no size"
+    );
+    sizes
 }
 
 /// Fails (once, outside the timed loop) when a request comes back as an error: a bench that
@@ -59,6 +72,33 @@ fn expect_answer(engine: &mut Engine, what: &str, request: &str) {
         !answer.is_empty() && !answer.starts_with("{\"error\""),
         "{what} answers {answer:.300}"
     );
+}
+
+/// Fails unless both changes of an alternating pair apply, each after the other (in the order
+/// the timed loop runs them: `b` after `a`, then `a` after `b`).
+fn expect_alternation(engine: &mut Engine, what: &str, a: &str, b: &str) {
+    assert_ne!(a, b, "{what}: the two alternating changes are the same");
+    expect_answer(engine, &format!("{what} (first)"), a);
+    expect_answer(engine, &format!("{what} (second)"), b);
+    expect_answer(engine, &format!("{what} (first, again)"), a);
+}
+
+/// Fails unless `bytes` restore an engine that answers `requests` exactly as `engine` does.
+fn expect_restored(engine: &mut Engine, bytes: &[u8], requests: &[&str]) {
+    let mut restored = Engine::from_compiled(bytes)
+        .unwrap_or_else(|error| panic!("the compiled bytes do not restore: {error:?}"));
+    for request in requests {
+        let want = engine.query_json(request);
+        assert!(
+            !want.starts_with("{\"error\""),
+            "{request:.200} answers {want:.300}"
+        );
+        let got = restored.query_json(request);
+        assert!(
+            got == want,
+            "the restored engine answers {request:.200} with {got:.300}, not {want:.300}"
+        );
+    }
 }
 
 fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, size: Size) {
@@ -84,17 +124,8 @@ fn evaluate(c: &mut Criterion) {
         group.bench_function("load", |b| {
             b.iter(|| Engine::from_json(black_box(&snapshot), LoadOptions::default()))
         });
-        let mut engine = match Engine::from_json(&snapshot, LoadOptions::default()) {
-            Ok(engine) => engine,
-            Err(error) => {
-                eprintln!(
-                    "{}: the snapshot does not load ({error:?}); skipping",
-                    size.name
-                );
-                group.finish();
-                continue;
-            }
-        };
+        let mut engine = Engine::from_json(&snapshot, LoadOptions::default())
+            .unwrap_or_else(|error| panic!("{}: the snapshot does not load: {error:?}", size.name));
 
         let checks = tenant.check_sequence(SEED, CHECKS);
         let allowed = checks
@@ -196,7 +227,7 @@ fn evaluate(c: &mut Criterion) {
         });
         let upsert_a = tenant.apply_upsert_user_request(0);
         let upsert_b = tenant.apply_upsert_user_request(1);
-        expect_answer(&mut engine, "apply upsertUser", &upsert_a);
+        expect_alternation(&mut engine, "apply upsertUser", &upsert_a, &upsert_b);
         let mut turn = false;
         group.bench_function("apply_upsert_user", |b| {
             b.iter(|| {
@@ -207,7 +238,7 @@ fn evaluate(c: &mut Criterion) {
         });
         let set_rule_a = tenant.apply_set_rule_request(0);
         let set_rule_b = tenant.apply_set_rule_request(1);
-        expect_answer(&mut engine, "apply setRule", &set_rule_a);
+        expect_alternation(&mut engine, "apply setRule", &set_rule_a, &set_rule_b);
         let mut turn = false;
         group.bench_function("apply_set_rule", |b| {
             b.iter(|| {
@@ -217,6 +248,11 @@ fn evaluate(c: &mut Criterion) {
             })
         });
         let bytes = engine.to_compiled();
+        expect_restored(
+            &mut engine,
+            &bytes,
+            &[&members, &access_requests[0], &check_requests[0]],
+        );
         group.bench_function("load_compiled", |b| {
             b.iter(|| Engine::from_compiled(black_box(&bytes)))
         });
