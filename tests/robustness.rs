@@ -10,6 +10,10 @@
 //! Every vector file's snapshot and requests are corrupted in thousands of deterministic
 //! ways — bytes dropped, repeated, swapped for JSON punctuation, values retyped — and fed to
 //! the JSON path. Each must come back as an answer; a panic fails the test.
+//!
+//! The files are taken in name order and each has its own random stream, seeded from the
+//! test's seed and the file's name: the same file gets the same corruptions whatever the
+//! directory's order, and adding or editing one file changes no other file's inputs.
 
 use groupgate::{load_json, LoadOptions};
 use serde_json::Value;
@@ -28,6 +32,14 @@ impl Rng {
 
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// The stream of one vector file: `seed` mixed with the file's name (FNV-1a).
+    fn for_file(seed: u64, name: &str) -> Rng {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        Rng(seed ^ hash)
     }
 }
 
@@ -179,16 +191,24 @@ fn check_answer(request: &str, answer: &str) {
     );
 }
 
-fn vector_files() -> Vec<Value> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+/// The vector files that hold their snapshot inline, with their names, in name order.
+fn vector_files() -> Vec<(String, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    paths.sort();
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
         let mut reader = serde_json::Deserializer::from_str(&text);
         reader.disable_recursion_limit();
         let file: Value = serde::Deserialize::deserialize(&mut reader).unwrap();
         if file.get("snapshot").is_some() && text.len() < 100_000 {
-            files.push(file);
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            files.push((name, file));
         }
     }
     files
@@ -196,12 +216,12 @@ fn vector_files() -> Vec<Value> {
 
 #[test]
 fn corrupted_snapshots_and_requests_never_panic() {
-    let mut rng = Rng(0x5eed);
     let files = vector_files();
     assert!(files.len() > 20);
     let mut answered = 0usize;
-    for round in 0..12 {
-        for file in &files {
+    for (name, file) in &files {
+        let mut rng = Rng::for_file(0x5eed, name);
+        for round in 0..12 {
             let snapshot = &file["snapshot"];
             let requests: Vec<Value> = file["cases"]
                 .as_array()
@@ -256,10 +276,10 @@ fn corrupted_snapshots_and_requests_never_panic() {
 /// answers every request.
 #[test]
 fn corrupted_compiled_snapshots_never_panic() {
-    let mut rng = Rng(0xc0de);
     let mut restored = 0usize;
     let mut refused = 0usize;
-    for file in vector_files() {
+    for (name, file) in vector_files() {
+        let mut rng = Rng::for_file(0xc0de, &name);
         let Some(engine) = load_json(&file["snapshot"].to_string(), LoadOptions::default()).0
         else {
             continue;
