@@ -51,6 +51,7 @@ const FILES: &[(&str, &str)] = load![
     "load_duplicate_module",
     "load_empty",
     "load_id_not_string",
+    "load_invalid_json",
     "load_is_active_type",
     "load_item_not_object",
     "load_list_type",
@@ -84,10 +85,13 @@ const FILES: &[(&str, &str)] = load![
     "values",
 ];
 
-fn no_snapshot_files(path: &str) -> Result<String, String> {
-    Err(format!(
-        "`snapshotFile` {path} is not supported by the embedded corpus"
-    ))
+/// A `snapshotFile` (relative to `tests/vectors/`): raw snapshot text, such as text that is
+/// not JSON, which an inline `snapshot` cannot hold.
+fn snapshot_file(path: &str) -> Result<String, String> {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(path);
+    std::fs::read_to_string(&file).map_err(|e| format!("`snapshotFile` {path}: {e}"))
 }
 
 #[test]
@@ -98,13 +102,7 @@ fn vectors() {
     let mut malformed = Vec::new();
     for (name, text) in FILES {
         let mut backend = NativeBackend::new();
-        match run_file(
-            name,
-            text,
-            &no_snapshot_files,
-            &mut backend,
-            filter.as_deref(),
-        ) {
+        match run_file(name, text, &snapshot_file, &mut backend, filter.as_deref()) {
             Ok(outcomes) => {
                 for outcome in outcomes {
                     let failure = outcome
@@ -395,4 +393,41 @@ fn compiled_engines_answer_alike() {
         }
     }
     assert!(compared > 500, "only {compared} answers compared");
+}
+
+/// Request texts that are not JSON (`tests/vectors/raw/invalid_json_requests.json`; a vector's
+/// request is JSON, so it cannot hold them): each is `invalid-json` at its exact line and
+/// column, in Unicode characters, with no path, as a request and as a snapshot; the engine
+/// stays usable.
+#[test]
+fn invalid_json_reports_its_line_and_column() {
+    let table: Value = serde_json::from_str(include_str!("vectors/raw/invalid_json_requests.json"))
+        .expect("the table is JSON");
+    let cases = table["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 5, "only {} cases", cases.len());
+    let (engine, _) = load_json(r#"{"revision":"r1"}"#, LoadOptions::default());
+    let mut engine = engine.expect("the empty tenant loads");
+    for case in cases {
+        let text = case["text"].as_str().expect("text");
+        let want = serde_json::json!({
+            "code": "invalid-json",
+            "path": null,
+            "line": case["line"],
+            "column": case["column"],
+            "expected": null,
+        });
+        let answer: Value = serde_json::from_str(&engine.query_json(text)).expect("JSON answer");
+        let mut error = answer["error"].clone();
+        error.as_object_mut().expect("an error").remove("message");
+        assert_eq!(error, want, "{}: as a request, {text:?}", case["name"]);
+        assert_eq!(answer["revision"], "r1");
+        let (loaded, answer) = load_json(text, LoadOptions::default());
+        assert!(loaded.is_none(), "{}: loads", case["name"]);
+        let answer: Value = serde_json::from_str(&answer).expect("JSON answer");
+        let mut error = answer["error"].clone();
+        error.as_object_mut().expect("an error").remove("message");
+        assert_eq!(error, want, "{}: as a snapshot, {text:?}", case["name"]);
+    }
+    let answer = engine.query_json(r#"{"op":"diagnostics"}"#);
+    assert_eq!(answer, r#"{"diagnostics":[],"revision":"r1"}"#);
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { groupgate, pkgDir, root } from "./lib/harness.mjs";
+import { groupgate, pkgDir, root, vectorsDir } from "./lib/harness.mjs";
 
 const { Engine, parseRule, formatRule, version } = groupgate();
 
@@ -45,6 +45,29 @@ function throwsCode(f, code, more = {}) {
     }
     return true;
   });
+}
+
+/**
+ * Asserts that `f` throws an Error carrying `code` and exactly the given `path`, `line` and
+ * `column` (each required): a `null` one must be absent, as the contract's null fields are
+ * (docs/decisions.md, "Thrown errors").
+ */
+function throwsAt(f, code, { path, line, column, ...more }) {
+  for (const [key, value] of Object.entries({ path, line, column })) {
+    assert.notEqual(value, undefined, `throwsAt needs \`${key}\` (null when absent)`);
+  }
+  throwsCode(f, code, more);
+  try {
+    f();
+  } catch (thrown) {
+    for (const [key, value] of Object.entries({ path, line, column })) {
+      if (value === null) {
+        assert.ok(!Object.hasOwn(thrown, key), `${code}: no \`${key}\`, got ${JSON.stringify(thrown[key])}`);
+      } else {
+        assert.equal(thrown[key], value, `${code}: ${key} (${thrown.message})`);
+      }
+    }
+  }
 }
 
 /** Fails when a value holds anything but plain JSON data. */
@@ -85,13 +108,33 @@ test("a snapshot loads from an object or from text, with the same answers", () =
 });
 
 test("a load failure throws an Error with code and path", () => {
-  throwsCode(() => new Engine("{"), "invalid-json");
-  throwsCode(() => new Engine("[]"), "invalid-snapshot");
-  throwsCode(() => new Engine({ users: "nobody" }), "invalid-snapshot", { path: "$.users" });
-  throwsCode(() => new Engine({ users: [{ id: "u" }, { id: "u" }] }), "invalid-snapshot", {
-    path: (path) => typeof path === "string" && path.startsWith("$.users"),
+  throwsAt(() => new Engine("{"), "invalid-json", { path: null, line: 1, column: 1 });
+  throwsAt(() => new Engine("[]"), "invalid-snapshot", { path: "$", line: null, column: null });
+  throwsAt(() => new Engine({ users: "nobody" }), "invalid-snapshot", { path: "$.users", line: null, column: null });
+  throwsAt(() => new Engine({ users: [{ id: "u" }, { id: "u" }] }), "invalid-snapshot", {
+    path: "$.users[1].id",
+    line: null,
+    column: null,
   });
   throwsCode(() => new Engine({ users: [1n] }), "invalid-json");
+});
+
+// Text that is not JSON, from the table the native and wasmtime runners read too
+// (tests/vectors/raw/invalid_json_requests.json): the line and column count Unicode characters,
+// not UTF-16 units, on every surface.
+test("text that is not JSON is invalid-json at its exact line and column, as a request and as a snapshot", () => {
+  const { cases } = JSON.parse(readFileSync(join(vectorsDir, "raw/invalid_json_requests.json"), "utf8"));
+  assert.ok(cases.length >= 5);
+  const e = engine();
+  for (const { name, text, line, column } of cases) {
+    const { error, revision } = JSON.parse(e.queryJson(text));
+    const { message, ...fields } = error;
+    assert.deepEqual(fields, { code: "invalid-json", path: null, line, column, expected: null }, `${name}: as a request`);
+    assert.equal(revision, "r1");
+    throwsAt(() => new Engine(text), "invalid-json", { path: null, line, column });
+  }
+  stillAnswers(e);
+  e.free();
 });
 
 test("strict loading turns an error diagnostic into a load failure", () => {
@@ -100,8 +143,10 @@ test("strict loading turns an error diagnostic into a load failure", () => {
   const { diagnostics } = lenient.diagnostics();
   assert.ok(diagnostics.some((d) => d.severity === "error"), JSON.stringify(diagnostics));
   lenient.free();
-  throwsCode(() => new Engine(broken, { strict: true }), "invalid-snapshot", {
-    path: (path) => typeof path === "string" && path.startsWith("$.groups[0]"),
+  throwsAt(() => new Engine(broken, { strict: true }), "invalid-snapshot", {
+    path: "$.groups[0].rule",
+    line: null,
+    column: null,
   });
 });
 
@@ -153,8 +198,10 @@ test("impact previews changes or a whole snapshot, and apply changes the engine"
   assert.equal(e.members("g1").total, 1, "impact changes nothing");
   const next = { ...SNAPSHOT, groups: SNAPSHOT.groups.filter((g) => g.id !== "g2") };
   assert.deepEqual(e.impact(next).groups.map((g) => [g.group, g.before, g.after]), [["g2", 2, 0]]);
-  throwsCode(() => e.impact([{ addMember: { group: "nope", user: "u3" } }]), "unknown-group", {
-    path: (path) => typeof path === "string" && path.startsWith("$.changes[0]"),
+  throwsAt(() => e.impact([{ addMember: { group: "nope", user: "u3" } }]), "unknown-group", {
+    path: "$.changes[0].addMember.group",
+    line: null,
+    column: null,
   });
   throwsCode(() => e.impact(undefined), "invalid-request");
 
@@ -163,7 +210,11 @@ test("impact previews changes or a whole snapshot, and apply changes the engine"
   assert.ok(Array.isArray(applied.diagnostics));
   assert.equal(e.members("g1").total, 2);
   assert.equal(e.check("u1", "p1").revision, "r2");
-  throwsCode(() => e.apply([{ removeUser: 5 }], { revision: "r3" }), "invalid-request");
+  throwsAt(() => e.apply([{ removeUser: 5 }], { revision: "r3" }), "invalid-request", {
+    path: "$.changes[0].removeUser",
+    line: null,
+    column: null,
+  });
   throwsCode(() => e.apply(changes, { revison: "r3" }), "invalid-request", { path: "$.revison" });
   assert.equal(e.check("u1", "p1").revision, "r2", "a failed apply changes nothing");
   e.free();
@@ -193,10 +244,24 @@ test("typed methods throw failures as Errors with code", () => {
   throwsCode(() => e.members("g1", { typo: 1 }), "invalid-request");
   throwsCode(() => e.members("g1", 5), "invalid-request");
   throwsCode(() => e.check(1, "p1"), "invalid-request");
-  throwsCode(() => e.previewRule("department = "), "rule-syntax", {
+  throwsAt(() => e.previewRule("department = "), "rule-syntax", {
+    path: "$.rule",
     line: 1,
-    column: (column) => Number.isInteger(column) && column > 1,
-    expected: (expected) => Array.isArray(expected) && expected.length > 0,
+    column: 14,
+    expected: ["value"],
+  });
+  // Columns count characters: "é" and "😀" once each (UTF-16 would count the emoji twice).
+  throwsAt(() => e.previewRule('dépt = "😀" AND'), "rule-syntax", {
+    path: "$.rule",
+    line: 1,
+    column: 15,
+    expected: ["NOT", "(", "MEMBER OF", "field"],
+  });
+  throwsAt(() => e.previewRule("department = Sales\nAND (level >"), "rule-syntax", {
+    path: "$.rule",
+    line: 2,
+    column: 13,
+    expected: ["value"],
   });
   // The engine is unchanged and usable after every failure.
   assert.equal(e.members("g1").total, 1);
@@ -221,9 +286,11 @@ test("parseRule and formatRule round-trip, and throw rule errors", () => {
   const text = formatRule(rule);
   assert.equal(typeof text, "string");
   assert.deepEqual(parseRule(text), rule);
-  throwsCode(() => parseRule("department = "), "rule-syntax", {
+  throwsAt(() => parseRule("department = "), "rule-syntax", {
+    path: "$.text",
     line: 1,
-    expected: (expected) => Array.isArray(expected),
+    column: 14,
+    expected: ["value"],
   });
   throwsCode(() => formatRule({ all: [] }), "invalid-rule");
   throwsCode(() => parseRule(42), "invalid-request");
