@@ -11,15 +11,16 @@ EXAMPLES_DEPS := examples/node_modules/.package-lock.json
 WORKERD_DEPS := examples/workerd/node_modules/.package-lock.json
 EDGE_BENCH_DEPS := benches/edge/node_modules/.package-lock.json
 EDGE_DIR := $(TARGET_DIR)/workerd
+DEV_DIR := $(TARGET_DIR)/wasm-dev
 # The wasm package, rebuilt only when what it is built from changed (for `make console`).
 PACKAGE := pkg/inline/groupgate.js
 PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/package-js.mjs
 
-.PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
+.PHONY: ci setup setup-wasm demo bench-smoke test test-native wasm-abi wasm-js wasm-dev test-host test-node test-browser \
 	test-console test-examples test-hostile test-workerd console native-answers size fmt-check clippy \
 	node-deps bench bench-edge fuzz-smoke
 
-ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
+ci: setup fmt-check clippy test-native wasm-abi wasm-js test-host test-node test-browser test-console \
 	test-examples test-workerd test-hostile fuzz-smoke size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
@@ -34,8 +35,19 @@ setup-wasm:
 demo: setup-wasm wasm-abi
 	cargo run -q -p groupgate-host -- demo
 
-# Every crate's tests but the host's, which need the wasm module (`test-host`).
-test:
+# The fast loop for contributors (not a CI step; `make ci` runs every check): fmt, every
+# crate's tests natively, then the vector corpus and surface tests through wasmtime and through
+# Node, on a quick wasm build (profile wasm-dev: no LTO, no wasm-opt) kept in $(DEV_DIR), apart
+# from the release builds CI checks. Skips clippy, the release and size builds, Chromium,
+# workerd, the hostile inputs, fuzzing and the benches.
+test: fmt-check test-native wasm-dev native-answers $(NODE_DEPS)
+	GROUPGATE_WASM=$(abspath $(DEV_DIR)/abi/groupgate.wasm) cargo test -p groupgate-host
+	GROUPGATE_PKG_DIR=$(abspath $(DEV_DIR)/pkg) GROUPGATE_NATIVE_ANSWERS=$(abspath $(TARGET_DIR)/native-answers.json) \
+	  node --test tests/node/
+
+# Every crate's tests but the host's, which need the wasm module (`test-host`): the vectors,
+# the property, robustness and layer tests, the unit tests.
+test-native:
 	cargo test --workspace --exclude groupgate-host
 
 # The plain module (no imports): $(TARGET_DIR)/abi/groupgate.wasm.
@@ -45,6 +57,11 @@ wasm-abi: $(NODE_DEPS)
 # The wasm-bindgen package: pkg/node and pkg/web.
 wasm-js: $(NODE_DEPS)
 	scripts/build-wasm.sh js
+
+# Both, built quickly for `make test` (profile wasm-dev, no wasm-opt) into $(DEV_DIR): abi/ and pkg/.
+wasm-dev: $(NODE_DEPS)
+	WASM_PROFILE=wasm-dev WASM_OPT=none WASM_OUT=$(DEV_DIR) scripts/build-wasm.sh abi
+	WASM_PROFILE=wasm-dev WASM_OPT=none WASM_OUT=$(DEV_DIR) scripts/build-wasm.sh js
 
 # The vector corpus, surface and careless-host tests through wasmtime.
 test-host: wasm-abi

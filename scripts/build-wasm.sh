@@ -5,7 +5,11 @@
 #   scripts/build-wasm.sh js    the wasm-bindgen package: pkg/node (CommonJS), pkg/web (ES module)
 #                               and pkg/inline (ES module, the module's bytes embedded; needs node)
 # $TARGET is $CARGO_TARGET_DIR, else target/. WASM_PROFILE picks another cargo profile.
-# wasm-opt (the npm `binaryen` package under tests/node, or $WASM_OPT) shrinks the result when present.
+# wasm-opt (the npm `binaryen` package under tests/node, or $WASM_OPT) shrinks the result when present;
+# WASM_OPT=none skips it.
+# WASM_OUT=dir writes everything under dir instead: dir/abi/groupgate.wasm, and dir/pkg/ (the
+# package's own files copied from pkg/, with node/, web/ and inline/ built beside them), so a
+# build for the fast test loop (`make test`: WASM_PROFILE=wasm-dev) never replaces what CI checks.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -27,6 +31,12 @@ if [[ $WASM_ROUTE == none ]]; then
 fi
 
 target_dir=${CARGO_TARGET_DIR:-$root/target}
+out_dir=${WASM_OUT:-}
+abi_dir=${out_dir:-$target_dir}/abi
+pkg_dir=pkg
+if [[ -n $out_dir ]]; then
+  pkg_dir=$out_dir/pkg
+fi
 # The plain module serves proxies that check on every request: it is built for speed
 # (about 3x faster checks than the size build, 285 KB gzipped). The JS package's browser
 # builds (web, inline) are built for size, since browsers download them; its Node build is
@@ -36,7 +46,7 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 # WASM_PROFILE builds everything with one profile instead.
 wasm_opt=${WASM_OPT:-$root/tests/node/node_modules/.bin/wasm-opt}
 optimize() { # FILE LEVEL
-  if [[ -x $wasm_opt ]]; then
+  if [[ $wasm_opt != none && -x $wasm_opt ]]; then
     "$wasm_opt" "$2" --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
       --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
       "$1" -o "$1.opt"
@@ -61,8 +71,8 @@ start=$SECONDS
 case $kind in
 abi)
   build wasm-speed
-  mkdir -p "$target_dir/abi"
-  out=$target_dir/abi/groupgate.wasm
+  mkdir -p "$abi_dir"
+  out=$abi_dir/groupgate.wasm
   cp "$built" "$out"
   optimize "$out" "$(level_for wasm-speed)"
   profiles=${WASM_PROFILE:-wasm-speed}
@@ -73,8 +83,13 @@ js)
     echo "wasm-bindgen-cli $version is needed: run scripts/install-wasm-toolchain.sh" >&2
     exit 1
   fi
+  if [[ $pkg_dir != pkg ]]; then
+    # The package's own files (package.json, entries, declarations, README), as in pkg/.
+    mkdir -p "$pkg_dir"
+    find pkg -maxdepth 1 -type f ! -name 'LICENSE-*' ! -name '*.tgz' -exec cp {} "$pkg_dir/" \;
+  fi
   for target in nodejs web; do
-    dir=pkg/${target%js}
+    dir=$pkg_dir/${target%js}
     case $target in
     nodejs) profile=wasm-node ;;
     web) profile=wasm ;;
@@ -85,14 +100,14 @@ js)
     optimize "$dir/groupgate_bg.wasm" "$(level_for "$profile")"
   done
   # The web build is an ES module; the Node build stays CommonJS (the package's default).
-  echo '{ "type": "module" }' >pkg/web/package.json
+  echo '{ "type": "module" }' >"$pkg_dir/web/package.json"
   # The entries around the glue, and the bundler-proof variant: the web glue with the
   # optimized module embedded.
-  rm -rf pkg/inline
-  node scripts/package-js.mjs
+  rm -rf "$pkg_dir/inline"
+  GROUPGATE_PKG_DIR=$pkg_dir node scripts/package-js.mjs
   # The tarball carries the crate's two license texts.
-  cp LICENSE-MIT LICENSE-APACHE pkg/
-  out="pkg/node pkg/web pkg/inline"
+  cp LICENSE-MIT LICENSE-APACHE "$pkg_dir/"
+  out="$pkg_dir/node $pkg_dir/web $pkg_dir/inline"
   profiles=${WASM_PROFILE:-wasm-node (node), wasm (web, inline)}
   ;;
 esac

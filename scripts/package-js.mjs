@@ -1,7 +1,7 @@
 // Writes the package's entries from the wasm-bindgen builds that scripts/build-wasm.sh has
 // just produced in pkg/node/ and pkg/web/ (each as groupgate.js beside groupgate_bg.wasm).
 //
-//   node scripts/package-js.mjs
+//   node scripts/package-js.mjs          (GROUPGATE_PKG_DIR=dir: the builds in dir/node, dir/web)
 //
 // Each build's wasm-bindgen glue moves to glue.js, and groupgate.js becomes the entry: the
 // glue's exports with the package's `Engine` (pkg/engine.js) in place of its `RawEngine`.
@@ -14,13 +14,14 @@
 // `import.meta` remains for a bundler to warn about or to turn into a stray asset.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const node = join(root, "pkg/node");
-const web = join(root, "pkg/web");
-const out = join(root, "pkg/inline");
+const pkg = process.env.GROUPGATE_PKG_DIR ? resolve(process.env.GROUPGATE_PKG_DIR) : join(root, "pkg");
+const node = join(pkg, "node");
+const web = join(pkg, "web");
+const out = join(pkg, "inline");
 const engine = readFileSync(join(root, "pkg/engine.js"), "utf8");
 
 // Chromium refuses to compile a module synchronously on a page's main thread over 8 MB.

@@ -8,7 +8,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const pkgDir = join(root, "pkg");
+/** The package under test: pkg/, or GROUPGATE_PKG_DIR (the fast loop's build, `make test`). */
+export const pkgDir = process.env.GROUPGATE_PKG_DIR ? resolve(process.env.GROUPGATE_PKG_DIR) : join(root, "pkg");
 export const vectorsDir = join(root, "tests/vectors");
 
 const require = createRequire(import.meta.url);
