@@ -88,19 +88,22 @@ test-browser: wasm-js $(NODE_DEPS)
 test-console: wasm-js $(CONSOLE_DEPS)
 	GROUPGATE_REQUIRE_OPS=suggest,impact,apply node --test console/test/
 
-# The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium.
-test-examples: wasm-js $(EXAMPLES_DEPS)
+# The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium,
+# and the package's workerd entry bundled as wrangler bundles it, run in workerd.
+test-examples: wasm-js $(EXAMPLES_DEPS) $(WORKERD_DEPS)
 	node --test examples/
 
 # The Worker of examples/workerd under real workerd (the npm package, pinned there), on the sample
 # tenant compiled: started on 127.0.0.1, asked over HTTP, answers compared with the native
-# engine's, stopped.
-test-workerd: wasm-abi $(WORKERD_DEPS)
+# engine's, stopped. Then the npm package's own `workerd` entry (pkg/workerd.mjs), resolved as
+# wrangler resolves it, in a Worker whose answers are compared with the native engine's.
+test-workerd: wasm-abi wasm-js $(WORKERD_DEPS)
 	cargo build -q -p groupgate-host
 	mkdir -p $(EDGE_DIR)
 	$(TARGET_DIR)/debug/groupgate compile --snapshot samples/tenant.json --out $(EDGE_DIR)/tenant.ggc --native
 	GROUPGATE_WASM=$(abspath $(TARGET_DIR)/abi/groupgate.wasm) GROUPGATE_GGC=$(abspath $(EDGE_DIR)/tenant.ggc) \
 	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/debug/groupgate) timeout 300 node examples/workerd/e2e.mjs
+	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/debug/groupgate) timeout 300 node examples/workerd/package-entry.mjs
 
 $(WORKERD_DEPS): examples/workerd/package.json examples/workerd/package-lock.json
 	cd examples/workerd && npm ci --no-audit --no-fund

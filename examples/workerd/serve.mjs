@@ -47,13 +47,29 @@ export function workerdBinary() {
   return createRequire(import.meta.url)("workerd").default;
 }
 
-/** The Cap'n Proto config: one Worker service behind one HTTP socket. */
-export function config({ wasm, snapshot, bindings = {} }, dir) {
+/**
+ * The Cap'n Proto config: one Worker service behind one HTTP socket. Its modules are this
+ * Worker's (the gate, the plain module, the compiled snapshot), or `modules`: a list of
+ * `{ name, type, file }` or `{ name, type, text }`, `type` one of workerd's module types
+ * (`esModule`, `wasm`, `data`, `text`, `json`), for another Worker.
+ */
+export function config({ wasm, snapshot, bindings = {}, modules }, dir) {
   // `embed` paths are relative to the config's directory (absolute ones search the import path).
   const path = (p) => JSON.stringify(relative(dir, resolve(p)));
   const text = Object.entries(bindings)
     .map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`)
     .join(", ");
+  const listed = (modules ?? [
+    { name: "worker.js", type: "esModule", file: join(here, "src/worker.js") },
+    { name: "gate.js", type: "esModule", file: join(here, "src/gate.js") },
+    { name: "groupgate.wasm", type: "wasm", file: wasm },
+    { name: "tenant.ggc", type: "data", file: snapshot },
+  ])
+    .map(({ name, type, file, text }) => {
+      const content = file === undefined ? JSON.stringify(text) : `embed ${path(file)}`;
+      return `    (name = ${JSON.stringify(name)}, ${type} = ${content}),`;
+    })
+    .join("\n");
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -63,10 +79,7 @@ const config :Workerd.Config = (
 
 const gate :Workerd.Worker = (
   modules = [
-    (name = "worker.js", esModule = embed ${path(join(here, "src/worker.js"))}),
-    (name = "gate.js", esModule = embed ${path(join(here, "src/gate.js"))}),
-    (name = "groupgate.wasm", wasm = embed ${path(wasm)}),
-    (name = "tenant.ggc", data = embed ${path(snapshot)}),
+${listed}
   ],
   bindings = [${text}],
   compatibilityDate = "2025-06-01",
@@ -76,13 +89,13 @@ const gate :Workerd.Worker = (
 
 /**
  * Starts workerd and waits until it listens: `{ url, pid, port, startupMs, stop(), output() }`.
- * `args` adds to workerd's command line (`--inspector-addr …`, say).
+ * `args` adds to workerd's command line (`--inspector-addr …`, say); `modules` replaces the Worker (see `config`).
  * `stop()` ends the process (SIGTERM, then SIGKILL after `graceMs`) and removes the config.
  */
-export async function start({ wasm = defaults.wasm, snapshot = defaults.snapshot, bindings, timeoutMs = 60_000, port = 0, args: extra = [] } = {}) {
+export async function start({ wasm = defaults.wasm, snapshot = defaults.snapshot, bindings, modules, timeoutMs = 60_000, port = 0, args: extra = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "groupgate-workerd-"));
   const file = join(dir, "config.capnp");
-  writeFileSync(file, config({ wasm, snapshot, bindings }, dir));
+  writeFileSync(file, config({ wasm, snapshot, bindings, modules }, dir));
   const args = ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, "--control-fd", "3", ...extra];
   const started = performance.now();
   guardExit();
