@@ -5,7 +5,8 @@
 //
 //   node --test examples/            (after `make wasm-js` and `npm ci` in examples/)
 //
-// WORKERD=path/to/workerd also runs the package's `workerd` entry in workerd.
+// The package's `workerd` entry is bundled as wrangler bundles it and run in workerd: the binary
+// of examples/workerd's pinned npm package (`make test-examples` installs it), or WORKERD=path.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, relative, resolve, sep } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
@@ -91,7 +93,12 @@ async function check(url) {
   page.on("response", (response) => response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`));
   try {
     await page.goto(url);
-    await page.waitForFunction(() => document.documentElement.dataset.ready === "true", null, { timeout: 20_000 }).catch(() => {});
+    try {
+      await page.waitForFunction(() => document.documentElement.dataset.ready === "true", null, { timeout: 20_000 });
+    } catch (failure) {
+      // What the page reported is the likelier cause: show it with the timeout.
+      assert.fail(`${url} never said it was ready (${failure.message.split("\n")[0]}); page errors: ${JSON.stringify(errors)}`);
+    }
     assert.deepEqual(errors, []);
     assert.equal(await page.textContent("#matches"), "2 match: Ana Lima, Bo Chen");
     assert.equal(await page.textContent("#access"), "u-ana (group), u-bo (group), u-dee (admin)");
@@ -159,11 +166,14 @@ describe("examples", () => {
     await check(await viteDev("worker"));
   });
 
-  it("workerd: the `workerd` condition's entry in Cloudflare's runtime", async (t) => {
-    const workerd = process.env.WORKERD;
+  it("workerd: the `workerd` condition's entry in Cloudflare's runtime", async () => {
+    let workerd = process.env.WORKERD;
     if (!workerd) {
-      t.skip("WORKERD names no workerd binary (npm install workerd provides one)");
-      return;
+      try {
+        workerd = createRequire(join(here, "workerd/package.json"))("workerd").default;
+      } catch (cause) {
+        assert.fail(`no workerd: run \`npm ci\` in examples/workerd, or set WORKERD (${cause.message})`);
+      }
     }
     const dir = join(scratch, "workerd");
     mkdirSync(dir, { recursive: true });
