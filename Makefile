@@ -170,6 +170,7 @@ bench:
 
 # Coverage-guided fuzzing (fuzz/README.md): every libFuzzer target for FUZZ_SECONDS each
 # (default 25), failing on any crash, panic or hang. Installs cargo-fuzz when missing;
-# stable Rust, no sanitizer.
+# stable Rust, no sanitizer. libFuzzer's seed is fixed (FUZZ_SEED, default 1, printed);
+# crashing inputs are kept in $(TARGET_DIR)/fuzz-artifacts/<target>/.
 fuzz-smoke:
 	fuzz/scripts/run.sh -t $(or $(FUZZ_SECONDS),25)
