@@ -184,7 +184,8 @@ export type ErrorCode =
   | "unknown-product"
   | "rule-syntax"
   | "invalid-rule"
-  | "limit-exceeded";
+  | "limit-exceeded"
+  | "revision-mismatch";
 
 /** A failure on the wire. `path`, `line`, `column`, `expected` are `null` when they do not apply. */
 export interface ErrorDetail {
@@ -460,6 +461,12 @@ export interface SuggestOptions {
 export interface ApplyOptions {
   /** Labels the new state. */
   revision?: string;
+  /**
+   * The revision the change list was made against: when given, the list applies only if the
+   * engine's revision equals it (`null` matches an engine without one), else the error is
+   * `revision-mismatch` and nothing changes.
+   */
+  base?: string | null;
 }
 
 /** The fields of each op's request, beside `op`. */

@@ -27,6 +27,7 @@ macro_rules! load {
 
 const FILES: &[(&str, &str)] = load![
     "canonical",
+    "changes_base",
     "changes_errors",
     "changes_groups",
     "changes_names",
