@@ -365,7 +365,28 @@ export interface ImpactAnswer extends Revisioned {
     productsGained: string[];
     productsLost: string[];
   }[];
-  groups: { group: string; before: number; after: number }[];
+  /** Sums over every user that changes, whatever `limit` is. */
+  totals: {
+    joined: number;
+    left: number;
+    rolesGained: number;
+    rolesLost: number;
+    permissionsGained: number;
+    permissionsLost: number;
+    productsGained: number;
+    productsLost: number;
+  };
+  /**
+   * Groups whose member count or active state changes, or that are added or removed; a side
+   * where the group does not exist is `null`.
+   */
+  groups: {
+    group: string;
+    before: number | null;
+    after: number | null;
+    activeBefore: boolean | null;
+    activeAfter: boolean | null;
+  }[];
 }
 
 export interface ApplyAnswer extends Revisioned {
