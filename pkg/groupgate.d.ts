@@ -310,6 +310,14 @@ export interface ExplainAnswer extends Revisioned {
 export interface PreviewRuleAnswer extends Revisioned {
   count: number;
   users: { user: string; name: string | null }[];
+  /** Fields the rule names that no user has (reading order, once each). */
+  warnings: {
+    code: "unknown-field";
+    field: string;
+    message: string;
+    /** The closest known field, when one is close enough to be a slip. */
+    suggestion: string | null;
+  }[];
 }
 
 export interface WhoCanAccessAnswer extends Revisioned {

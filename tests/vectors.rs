@@ -69,6 +69,7 @@ const FILES: &[(&str, &str)] = load![
     "membership",
     "missing_as_of",
     "operators",
+    "preview_warnings",
     "products",
     "requests",
     "roles",

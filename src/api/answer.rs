@@ -283,7 +283,13 @@ pub fn explain(t: &Tenant, w: &mut Out, g: GroupIx, u: UserIx) {
 }
 
 /// `previewRule`.
-pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
+pub fn preview(
+    t: &Tenant,
+    w: &mut Out,
+    count: usize,
+    first: &[UserIx],
+    unknown: &[(&str, Option<&str>)],
+) {
     w.obj();
     w.key("count");
     w.num(count as u64);
@@ -294,6 +300,23 @@ pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
         w.key("name");
         w.opt_str(t.user_name(u));
         w.field_str("user", t.user_id(u));
+        w.end_obj();
+    }
+    w.end_arr();
+    w.key("warnings");
+    w.arr();
+    for &(field, suggestion) in unknown {
+        let mut message =
+            format!("no user has the field `{field}`, so it reads as missing for everyone");
+        if let Some(s) = suggestion {
+            message.push_str(&format!("; did you mean `{s}`?"));
+        }
+        w.obj();
+        w.field_str("code", "unknown-field");
+        w.field_str("field", field);
+        w.field_str("message", &message);
+        w.key("suggestion");
+        w.opt_str(suggestion);
         w.end_obj();
     }
     w.end_arr();

@@ -506,7 +506,7 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             let users = t.matching_users(&rule);
             let (count, first) =
                 listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
-            answer::preview(t, w, count, &first);
+            answer::preview(t, w, count, &first, &t.unknown_fields(&rule));
         }
         "whoCanAccess" => {
             let mut req = Request::at(value, "$", &["op", "product", "page", "pageSize"])?;
