@@ -68,6 +68,7 @@ const FILES: &[(&str, &str)] = load![
     "members",
     "membership",
     "missing_as_of",
+    "names_order",
     "operators",
     "preview_warnings",
     "products",

@@ -1089,16 +1089,9 @@ impl Tenant {
     fn reposition_by_name(&mut self, moved: &BTreeSet<UserIx>) {
         // All of them leave first: while one renamed user still sits at its old place, the
         // order is not sorted by the current names, and a search in it would misplace others.
-        let by_name = Arc::make_mut(&mut self.by_name);
+        let mut by_name = std::mem::take(Arc::make_mut(&mut self.by_name));
         by_name.retain(|u| !moved.contains(u));
-        let key = |x: UserIx| {
-            let name = self.users.names.get(x.index());
-            (
-                lower(name.unwrap_or("")),
-                name.map(str::to_owned),
-                self.users.ids.rank(x),
-            )
-        };
+        let key = |x: UserIx| (self.user_name_key(x), self.users.ids.rank(x));
         for &u in moved {
             if self.users.live.contains(u.get()) {
                 let mine = key(u);
@@ -1106,6 +1099,7 @@ impl Tenant {
                 by_name.insert(at, u);
             }
         }
+        self.by_name = Arc::new(by_name);
         self.rebuild_name_rank();
     }
 }

@@ -51,6 +51,7 @@ use crate::json::Canonical;
 use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::{KeyOrder, Localized, Note, OrgRole, Sections, Stamp};
+use crate::text::NameKey;
 use crate::time::Instant;
 
 use self::attrs::Attributes;
@@ -407,6 +408,12 @@ impl Tenant {
             RecordField::Name => self.user_name(u),
             RecordField::OrgRole => Some(self.org_role(u).as_str()),
         }
+    }
+
+    /// Where `u` sorts among the users shown to people: by name (SPEC §2); a user without a
+    /// name sorts as the empty name.
+    pub(crate) fn user_name_key(&self, u: UserIx) -> NameKey {
+        NameKey::new(self.users.names.get(u.index()).unwrap_or(""))
     }
 
     /// Whether slot `g` holds a group.
