@@ -200,6 +200,10 @@ impl Tenant {
     /// The first change that is invalid, with its index; the tenant is then half-changed and
     /// must be dropped.
     pub fn apply(&mut self, before: &Tenant, changes: &[Change]) -> Result<Delta, ChangeError> {
+        // What is built on first use (suggestions, the lookups rules search) describes the
+        // tenant as it was, and is shared with it: start afresh, so that settling reads and
+        // fills cells of the changed tenant only.
+        self.vocabulary = Arc::default();
         let mut work = Work::default();
         for (index, change) in changes.iter().enumerate() {
             self.apply_one(change, &mut work)
@@ -209,10 +213,7 @@ impl Tenant {
                     error,
                 })?;
         }
-        let delta = self.settle(before, work);
-        // Suggestions are built lazily from the tenant as it was: start afresh.
-        self.vocabulary = Arc::default();
-        Ok(delta)
+        Ok(self.settle(before, work))
     }
 
     /// Labels the tenant with a revision.

@@ -38,7 +38,7 @@ mod store;
 mod vocabulary;
 
 pub use change::{Change, Delta};
-pub use eval::{Actual, Trace};
+pub use eval::{Actual, TooCostly, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
 pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
