@@ -19,7 +19,9 @@
 //! - `grants`: which active groups carry each product, and whom they reach;
 //! - `notes`: diagnostics, in document order;
 //! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant;
-//! - `vocabulary`: what rules can name, ranked for suggestions, built on first use.
+//! - `compiled`: the tenant as compiled-snapshot bytes, and back;
+//! - `vocabulary`: what rules can name, ranked for suggestions, and the lookups rules search,
+//!   built on first use.
 //!
 //! INVARIANT: each rule of the contract is decided by one function here: [`Tenant::grants`]
 //! (an inactive group grants nothing), [`membership::in_effect`] (time windows),
