@@ -20,6 +20,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
+use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
@@ -801,6 +802,22 @@ impl Tenant {
         let reads_rules = !work.group_liveness.is_empty()
             || !work.liveness.is_empty()
             || !work.attr_users.is_empty();
+        // Who changed what, by key, once for the whole list: each rule then gathers the users
+        // of the keys it reads instead of asking every changed user.
+        let mut by_key: Map<&str, Vec<UserIx>> = Map::default();
+        let mut every_key: Vec<UserIx> = Vec::new();
+        for (u, keys) in &work.attr_users {
+            match keys {
+                None => every_key.push(*u),
+                Some(keys) => {
+                    for k in keys {
+                        by_key.entry(k.as_str()).or_default().push(*u);
+                    }
+                }
+            }
+        }
+        let slots = self.user_slots();
+        let mut affected_by_attrs: Vec<(GroupIx, Vec<UserIx>)> = Vec::new();
         for &g in rule_groups.iter().filter(|_| reads_rules) {
             let Some(rule) = self.rule(g) else { continue };
             let conditions = rule.conditions();
@@ -827,16 +844,34 @@ impl Tenant {
             if work.full.contains(&g) {
                 continue;
             }
-            // Users whose attributes changed are re-checked by the rules that read them.
-            for (u, keys) in &work.attr_users {
-                let affected = match keys {
-                    None => true,
-                    Some(keys) => conditions.iter().any(|c| reads(c.field.as_deref(), keys)),
-                };
-                if affected {
-                    work.users.entry(g).or_default().insert(*u);
+            // Users whose attributes changed are re-checked by the rules that read them; when
+            // they are many, the rule is evaluated once over everyone instead (as a change
+            // that reaches many users recomputes its dependents whole).
+            let mut affected: Vec<UserIx> = every_key.clone();
+            for field in conditions.iter().filter_map(|c| c.field.as_deref()) {
+                let lowered = lower(field);
+                for key in [lowered.as_str(), "jobtitle"] {
+                    if key == "jobtitle" && lowered != "job" {
+                        continue;
+                    }
+                    if let Some(users) = by_key.get(key) {
+                        affected.extend_from_slice(users);
+                    }
                 }
             }
+            if affected.is_empty() {
+                continue;
+            }
+            affected.sort_unstable();
+            affected.dedup();
+            if affected.len().saturating_mul(16) > slots {
+                work.full.insert(g);
+            } else {
+                affected_by_attrs.push((g, affected));
+            }
+        }
+        for (g, users) in affected_by_attrs {
+            work.users.entry(g).or_default().extend(users);
         }
         // Entries naming users that came or went.
         if !work.liveness.is_empty() {
@@ -877,16 +912,45 @@ impl Tenant {
             }
         }
         if self.grants.users.is_some() {
-            let mut pairs: BTreeSet<(UserIx, ProductIx)> = BTreeSet::new();
+            // Each changed membership's products, as (product, user) pairs, by product.
+            let mut whole = vec![false; self.product_slots()];
+            for p in &products {
+                if let Some(w) = whole.get_mut(p.index()) {
+                    *w = true;
+                }
+            }
+            let mut pairs: Vec<(ProductIx, UserIx)> = Vec::new();
             for &(g, u, _) in &delta.members {
-                for p in self.group_products(g) {
-                    if !products.contains(&p) {
-                        pairs.insert((u, p));
+                for &p in &self.def(g).products {
+                    if !whole.get(p.index()).copied().unwrap_or(true) && self.product_live(p) {
+                        pairs.push((p, u));
                     }
                 }
             }
-            for (u, p) in pairs {
-                self.refresh_reach(u, p);
+            pairs.sort_unstable();
+            pairs.dedup();
+            let slots = self.user_slots();
+            for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+                let Some(&(p, _)) = run.first() else { continue };
+                let users = run.iter().map(|&(_, u)| u);
+                // Asking each user's groups costs users × groups lookups; past a pass over
+                // the groups' member sets, recompute the product's users whole.
+                let per_user = self.product_groups(p).len().max(1);
+                if run.len().saturating_mul(per_user).saturating_mul(8) > slots {
+                    let reach = Arc::new(self.product_reach(p));
+                    if let Some(slot) = self
+                        .grants
+                        .users
+                        .as_mut()
+                        .and_then(|users| users.get_mut(p.index()))
+                    {
+                        *slot = reach;
+                    }
+                } else {
+                    for u in users {
+                        self.refresh_reach(u, p);
+                    }
+                }
             }
         }
         if work.notes_all {
