@@ -11,7 +11,16 @@ import { SAMPLE, SAMPLE_REVISION, TOKEN, ask, bodyOf, gone, raw, scratch, startS
 let server;
 before(async () => {
   server = await startServe({
-    args: ["--max-body-bytes", "65536", "--max-header-bytes", "8192", "--header-timeout-ms", "300"],
+    args: [
+      "--max-body-bytes",
+      "65536",
+      "--max-header-bytes",
+      "8192",
+      "--header-timeout-ms",
+      "300",
+      "--request-timeout-ms",
+      "1000",
+    ],
   });
 });
 after(async () => {
@@ -296,6 +305,13 @@ describe("hostile HTTP", () => {
     const answer = await raw(server.port, ["GET /healthz HTTP/1.1\r\nHost: t\r\n"]);
     assert.ok(answer.closed);
     assert.notEqual(statusOf(answer.text), 200);
+  });
+
+  test("a client that stops sending its body gets a 503 when the request's time is up", async () => {
+    // A 1 s request timeout; the body is announced as 20 bytes and only one is ever sent.
+    const answer = await raw(server.port, ["POST /v1/query HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{"]);
+    assert.equal(statusOf(answer.text), 503);
+    assert.equal(bodyOf(answer.text).error.code, "limit-exceeded");
   });
 
   test("unknown routes are 404 and wrong methods 405 with Allow, in the contract's error shape", async () => {
