@@ -19,7 +19,9 @@
 //! - `grants`: which active groups carry each product, and whom they reach;
 //! - `notes`: diagnostics, in document order;
 //! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant;
-//! - `vocabulary`: what rules can name, ranked for suggestions, built on first use.
+//! - `compiled`: the tenant as compiled-snapshot bytes, and back;
+//! - `vocabulary`: what rules can name, ranked for suggestions, and the lookups rules search,
+//!   built on first use.
 //!
 //! INVARIANT: each rule of the contract is decided by one function here: [`Tenant::grants`]
 //! (an inactive group grants nothing), [`membership::in_effect`] (time windows),
@@ -38,7 +40,7 @@ mod store;
 mod vocabulary;
 
 pub use change::{Change, Delta};
-pub use eval::{Actual, Trace};
+pub use eval::{Actual, TooCostly, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
 pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
@@ -48,9 +50,10 @@ use std::sync::Arc;
 use crate::hash::Map;
 use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
 use crate::json::Canonical;
-use crate::rules::Rule;
+use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::{KeyOrder, Localized, Note, OrgRole, Sections, Stamp};
+use crate::text::NameKey;
 use crate::time::Instant;
 
 use self::attrs::Attributes;
@@ -398,6 +401,21 @@ impl Tenant {
     /// The live group with id `id`.
     pub fn group(&self, id: &str) -> Option<GroupIx> {
         self.groups.ids.get(id).filter(|&g| self.group_live(g))
+    }
+
+    /// A user-record field of `u` (SPEC §4.1): the one place that says what each reads.
+    pub fn record_str(&self, field: RecordField, u: UserIx) -> Option<&str> {
+        match field {
+            RecordField::Id => Some(self.user_id(u)),
+            RecordField::Name => self.user_name(u),
+            RecordField::OrgRole => Some(self.org_role(u).as_str()),
+        }
+    }
+
+    /// Where `u` sorts among the users shown to people: by name (SPEC §2); a user without a
+    /// name sorts as the empty name.
+    pub(crate) fn user_name_key(&self, u: UserIx) -> NameKey {
+        NameKey::new(self.users.names.get(u.index()).unwrap_or(""))
     }
 
     /// Whether slot `g` holds a group.
