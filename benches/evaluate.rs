@@ -99,7 +99,7 @@ fn evaluate(c: &mut Criterion) {
         let checks = tenant.check_sequence(SEED, CHECKS);
         let allowed = checks
             .iter()
-            .filter(|(user, product)| engine.check(user, product).allowed());
+            .filter(|(user, product)| engine.decide(user, product).allowed());
         eprintln!(
             "{}: check allows {:.2}% of the {} pairs",
             size.name,
@@ -112,7 +112,7 @@ fn evaluate(c: &mut Criterion) {
                 checks
                     .iter()
                     .filter(|(user, product)| {
-                        engine.check(black_box(user), black_box(product)).allowed()
+                        engine.decide(black_box(user), black_box(product)).allowed()
                     })
                     .count()
             })

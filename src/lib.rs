@@ -16,7 +16,7 @@
 //!     "products": [{ "id": "p-wiki" }]
 //! }"#;
 //! let engine = Engine::from_json(snapshot, LoadOptions::default())?;
-//! assert_eq!(engine.check("u1", "p-wiki"), Decision::Group);
+//! assert_eq!(engine.decide("u1", "p-wiki"), Decision::Group);
 //!
 //! let answer = engine.answer_json(r#"{"op":"members","group":"g-paris"}"#);
 //! assert!(answer.contains(r#""types":["dynamic"]"#));
@@ -60,7 +60,7 @@ mod js;
 
 pub use access::Decision;
 pub use api::{
-    answer_without_engine_json, error_answer_json, load_json, Engine, LoadOptions, VERSION,
+    answer_without_engine_json, error_answer_json, load_json, Engine, Field, LoadOptions, VERSION,
 };
 pub use error::{Error, ErrorCode};
 pub use model::Diagnostic;

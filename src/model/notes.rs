@@ -29,8 +29,8 @@ pub struct Diagnostic {
     pub message: String,
     /// The JSON path in the snapshot.
     pub path: String,
-    /// The group it lies in, if any.
-    pub group: Option<GroupIx>,
+    /// The group it lies in, if any (for lint findings).
+    pub(crate) group: Option<GroupIx>,
 }
 
 /// Notes about references and structure, by item.

@@ -222,7 +222,7 @@ fn check(state: &State, route: Route, request: &Request<Incoming>) -> Reply {
     };
     let short = route == Route::Allow || request.method() == Method::HEAD;
     if let Some((user, product)) = fields.user_and_product() {
-        let decision = engine.check(user, product);
+        let decision = engine.decide(user, product);
         let status = if decision.allowed() {
             StatusCode::OK
         } else {
