@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorCode};
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User, GROUP_KEYS};
+use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User};
 use crate::text::lower;
 use crate::time::Instant;
 
@@ -266,7 +266,6 @@ impl Tenant {
                         NOWHERE
                     };
                     def.entries.push(super::Entry { user: u, stamps });
-                    def.keys.ensure(GROUP_KEYS, "members");
                 }
                 work.manual.insert(g);
                 work.notes_groups.insert(g);
@@ -289,7 +288,6 @@ impl Tenant {
                         if !def.include.contains(&s) {
                             def.include.push(s);
                         }
-                        def.keys.ensure(GROUP_KEYS, "includeGroups");
                     } else {
                         def.include.retain(|&x| x != s);
                     }
@@ -305,11 +303,6 @@ impl Tenant {
                     def.rule = rule.clone().map(Arc::new);
                     def.rule_invalid = false;
                     def.notes.retain(|n| n.code != "invalid-rule");
-                    if rule.is_some() {
-                        def.keys.ensure(GROUP_KEYS, "rule");
-                    } else {
-                        def.keys.remove(GROUP_KEYS, "rule");
-                    }
                 }
                 work.graph = true;
                 work.full.insert(g);
@@ -325,7 +318,6 @@ impl Tenant {
                         if !def.roles.contains(&r) {
                             def.roles.push(r);
                         }
-                        def.keys.ensure(GROUP_KEYS, "roles");
                     } else {
                         def.roles.retain(|&x| x != r);
                     }
@@ -344,7 +336,6 @@ impl Tenant {
                         if !def.products.contains(&p) {
                             def.products.push(p);
                         }
-                        def.keys.ensure(GROUP_KEYS, "products");
                     } else {
                         def.products.retain(|&x| x != p);
                     }
@@ -358,7 +349,6 @@ impl Tenant {
                 if self.is_active(g) != *active {
                     if let Some(def) = self.def_mut(g) {
                         def.active = *active;
-                        def.keys.ensure(GROUP_KEYS, "isActive");
                     }
                     work.products.extend(self.group_products(g));
                     work.grant_groups.insert(g);
@@ -412,7 +402,6 @@ impl Tenant {
                 // A new product needs its row in the per-product tables (who it reaches).
                 self.grow();
                 work.products.insert(p);
-                self.note_section("products");
             }
             Change::RemoveProduct(id) => {
                 let p = self.live_product(id, None)?;
@@ -438,14 +427,6 @@ impl Tenant {
         Ok(())
     }
 
-    /// Records that the snapshot has the list `list` (an upsert into a list the document did
-    /// not have adds it after the other keys).
-    fn note_section(&mut self, list: &str) {
-        if self.meta.sections.of(list) == u32::MAX {
-            Arc::make_mut(&mut self.meta).sections.add(list);
-        }
-    }
-
     /// Makes room in every per-slot column for slots added to the id tables.
     fn grow(&mut self) {
         let users = self.users.ids.len();
@@ -458,9 +439,6 @@ impl Tenant {
         }
         if u.homepage.len() < users {
             Arc::make_mut(&mut u.homepage).resize(users, NOWHERE);
-        }
-        if u.keys.len() < users {
-            Arc::make_mut(&mut u.keys).resize(users, u64::MAX);
         }
         if self.name_rank.len() < users {
             Arc::make_mut(&mut self.name_rank).resize(users, u32::MAX);
@@ -536,7 +514,6 @@ impl Tenant {
             Arc::make_mut(&mut us.live).insert(u.get());
             Arc::make_mut(&mut us.doc).append(i);
         }
-        self.note_section("users");
         let us = &mut self.users;
         let tag = user_tag(true, user.org_role);
         if us.ids.tag(u) != tag {
@@ -579,12 +556,6 @@ impl Tenant {
         }
         if us.roles.get(i) != roles.as_slice() {
             Arc::make_mut(&mut us.roles).set(i, &roles);
-        }
-        let keys = user.keys.bits() as u64;
-        if us.keys.get(i) != Some(&keys) {
-            if let Some(k) = Arc::make_mut(&mut us.keys).get_mut(i) {
-                *k = keys;
-            }
         }
         if us
             .notes
@@ -705,7 +676,6 @@ impl Tenant {
             work.group_liveness.push(group.id.clone());
             work.notes_all = true;
         }
-        self.note_section("groups");
         work.products.extend(old_products);
         work.products.extend(new_products);
         work.graph = true;
@@ -768,7 +738,6 @@ impl Tenant {
             work.notes_all = true;
         }
         work.roles.insert(r);
-        self.note_section("roles");
     }
 
     /// Recomputes what the changes touched.

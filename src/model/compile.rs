@@ -64,7 +64,6 @@ impl Tenant {
             products,
             modules,
             attributes,
-            sections,
         } = snap;
 
         // Every id, defined or mentioned.
@@ -131,7 +130,6 @@ impl Tenant {
             prevent: Arc::new(Bits::empty(n_users)),
             dashboards: Arc::new(Map::default()),
             roles: Arc::new(Lists::default()),
-            keys: Arc::new(vec![u64::MAX; n_users]),
             notes: Arc::new(Map::default()),
             doc: Arc::new(DocOrder::default()),
         };
@@ -145,7 +143,6 @@ impl Tenant {
             let homepage = Arc::make_mut(&mut u.homepage);
             let prevent = Arc::make_mut(&mut u.prevent);
             let dashboards = Arc::make_mut(&mut u.dashboards);
-            let keys = Arc::make_mut(&mut u.keys);
             let notes = Arc::make_mut(&mut u.notes);
             let doc = Arc::make_mut(&mut u.doc);
             for user in users {
@@ -179,9 +176,6 @@ impl Tenant {
                 }
                 if let Some(d) = user.dashboard {
                     dashboards.insert(slot, d);
-                }
-                if let Some(k) = keys.get_mut(i) {
-                    *k = user.keys.bits() as u64;
                 }
                 if !user.notes.is_empty() {
                     notes.insert(slot, user.notes);
@@ -294,7 +288,6 @@ impl Tenant {
                 as_of,
                 default_locale,
                 default_dashboard,
-                sections,
             }),
             users: u,
             groups: Groups {
@@ -466,7 +459,6 @@ pub(crate) fn group_def(
         created_at: group.created_at,
         created,
         created_by: group.created_by,
-        keys: group.keys,
         notes: group.notes,
         ..Group::default()
     }

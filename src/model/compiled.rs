@@ -20,9 +20,7 @@ use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, User
 use crate::json::Canonical;
 use crate::rules::Rule;
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{
-    At, KeyOrder, Localized, Note, OrgRole, Sections, Severity, Stamp, GROUP_KEYS, USER_KEYS,
-};
+use crate::snapshot::{At, Localized, Note, OrgRole, Severity, Stamp, GROUP_KEYS, USER_KEYS};
 
 use super::attrs::{AttrValue, Attributes, Column};
 use super::notes::Notes;
@@ -32,7 +30,7 @@ use super::{Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, T
 /// The first bytes of every compiled snapshot.
 const MAGIC: &[u8; 4] = b"GGCS";
 /// The version of the format below; bytes of another version are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 4 + 4 + 8 + 4;
 
 /// The codes a note can carry, by number.
@@ -549,9 +547,6 @@ impl Tenant {
         e.opt_i128(m.as_of);
         e.str(&m.default_locale);
         e.canonical(m.default_dashboard.as_ref());
-        for r in m.sections.rank {
-            e.u32(r);
-        }
         // Users.
         let u = &self.users;
         e.ids(&u.ids);
@@ -582,7 +577,6 @@ impl Tenant {
             e.str(v.as_str());
         }
         e.lists(&u.roles);
-        e.u64s(&u.keys);
         let mut notes: Vec<(&UserIx, &Vec<Note>)> = u.notes.iter().collect();
         notes.sort_by_key(|(k, _)| **k);
         e.usize(notes.len());
@@ -693,16 +687,11 @@ impl Tenant {
         let as_of = d.opt_i128()?;
         let default_locale = d.string()?;
         let default_dashboard = d.canonical()?;
-        let mut sections = Sections::default();
-        for r in &mut sections.rank {
-            *r = d.u32()?;
-        }
         let meta = Meta {
             revision,
             as_of,
             default_locale,
             default_dashboard,
-            sections,
         };
         // Users.
         let ids: IdTable<UserIx> = d.ids()?;
@@ -738,7 +727,6 @@ impl Tenant {
         // Role slots are not known yet: direct roles are checked once the catalog is read.
         let roles_raw = d.u32s()?;
         let roles_lens = d.u32s()?;
-        let keys = d.u64s()?;
         let n = d.len(8)?;
         let mut user_notes = Map::default();
         for _ in 0..n {
@@ -749,7 +737,6 @@ impl Tenant {
         if org.len() != slots
             || primary.len() != slots
             || homepage.len() != slots
-            || keys.len() != slots
             || live.words().len() > slots.div_ceil(64)
         {
             return Err(corrupt("user columns disagree on how many users there are"));
@@ -897,7 +884,6 @@ impl Tenant {
                 prevent: Arc::new(prevent),
                 dashboards: Arc::new(dashboards),
                 roles: Arc::new(direct),
-                keys: Arc::new(keys),
                 notes: Arc::new(user_notes),
                 doc: Arc::new(user_doc),
             },
@@ -975,9 +961,6 @@ fn encode_group(e: &mut Enc, g: &Group) {
     e.ixs(&g.products);
     e.opt_str(g.created_at.as_deref());
     e.opt_str(g.created_by.as_deref());
-    let k = g.keys.bits();
-    e.u64(k as u64);
-    e.u64((k >> 64) as u64);
     e.notes(&g.notes);
     e.set(&g.manual);
     let added: Vec<u32> = g.added.iter().flat_map(|&(u, s)| [u, s]).collect();
@@ -1035,9 +1018,6 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
     let products = d.ixs::<ProductIx>(usize::MAX)?;
     let created_at = d.opt_string()?;
     let created_by = d.opt_string()?;
-    let low = d.u64()?;
-    let high = d.u64()?;
-    let keys = KeyOrder::from_bits(u128::from(low) | (u128::from(high) << 64));
     let notes = d.notes()?;
     let manual = d.set(slots)?;
     let flat = d.u32s()?;
@@ -1080,7 +1060,6 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
         created_at,
         created,
         created_by,
-        keys,
         notes,
         manual,
         added,

@@ -50,7 +50,7 @@ use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, User
 use crate::json::Canonical;
 use crate::rules::Rule;
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{KeyOrder, Localized, Note, OrgRole, Sections, Stamp};
+use crate::snapshot::{Localized, Note, OrgRole, Stamp};
 use crate::time::Instant;
 
 use self::attrs::Attributes;
@@ -71,7 +71,6 @@ pub(crate) struct Meta {
     pub as_of: Option<Instant>,
     pub default_locale: String,
     pub default_dashboard: Option<Canonical>,
-    pub sections: Sections,
 }
 
 /// The users, by column.
@@ -86,7 +85,6 @@ pub(crate) struct Users {
     pub prevent: Arc<Bits>,
     pub dashboards: Arc<Map<UserIx, Canonical>>,
     pub roles: Arc<Lists<RoleIx>>,
-    pub keys: Arc<Vec<u64>>,
     pub notes: Arc<Map<UserIx, Vec<Note>>>,
     pub doc: Arc<DocOrder>,
 }
@@ -121,7 +119,6 @@ pub(crate) struct Group {
     pub created_at: Option<String>,
     pub created: Option<Instant>,
     pub created_by: Option<String>,
-    pub keys: KeyOrder,
     pub notes: Vec<Note>,
     /// Users with an entry in effect.
     pub manual: UserSet,

@@ -48,7 +48,8 @@ pub struct At {
     pub key: &'static str,
     /// The element of a list under that key.
     pub element: Option<u32>,
-    /// A key inside that, with its position among its siblings (for document order).
+    /// A key inside that, with its rank among its siblings: the order §1 lists a member
+    /// entry's timestamps in, and 0 for attributes, which then go by key.
     pub sub: Option<(String, u32)>,
 }
 
@@ -97,86 +98,8 @@ pub struct Note {
     pub at: At,
 }
 
-/// The order of an item's known keys in the document, so that the diagnostics of one item
-/// come in document order: five bits per key, the key's rank among the item's known keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyOrder(u128);
-
-const ABSENT: u32 = 31;
-
-impl Default for KeyOrder {
-    fn default() -> KeyOrder {
-        KeyOrder(u128::MAX)
-    }
-}
-
-impl KeyOrder {
-    /// The rank of `key` (one of `known`), or 31 when the item does not have it.
-    pub fn rank(self, known: &[&str], key: &str) -> u32 {
-        match known.iter().position(|k| *k == key) {
-            Some(i) if i < 25 => ((self.0 >> (5 * i)) & 31) as u32,
-            _ => ABSENT,
-        }
-    }
-
-    /// Records that `known[index]` came next, unless it came before.
-    fn saw(&mut self, index: usize, next_rank: &mut u32) {
-        if index >= 25 {
-            return;
-        }
-        if ((self.0 >> (5 * index)) & 31) as u32 == ABSENT && *next_rank < ABSENT {
-            self.0 &= !(31u128 << (5 * index));
-            self.0 |= u128::from(*next_rank) << (5 * index);
-            *next_rank += 1;
-        }
-    }
-
-    /// Records that the item now has `key` (one of `known`): kept where it was, or placed
-    /// after every other key, as a key added to a JSON object is.
-    pub fn ensure(&mut self, known: &[&str], key: &str) {
-        let Some(index) = known.iter().position(|k| *k == key).filter(|&i| i < 25) else {
-            return;
-        };
-        if self.rank(known, key) != ABSENT {
-            return;
-        }
-        // Renumber the present keys 0.. in order, then put the new one last.
-        let mut present: Vec<(u32, usize)> = (0..known.len().min(25))
-            .map(|i| (((self.0 >> (5 * i)) & 31) as u32, i))
-            .filter(|(r, _)| *r != ABSENT)
-            .collect();
-        present.sort_unstable();
-        let mut packed = u128::MAX;
-        for (next, (_, i)) in present
-            .into_iter()
-            .chain(std::iter::once((0, index)))
-            .enumerate()
-        {
-            packed &= !(31u128 << (5 * i));
-            packed |= (next as u128) << (5 * i);
-        }
-        self.0 = packed;
-    }
-
-    /// Records that the item no longer has `key`.
-    pub fn remove(&mut self, known: &[&str], key: &str) {
-        if let Some(i) = known.iter().position(|k| *k == key).filter(|&i| i < 25) {
-            self.0 |= 31u128 << (5 * i);
-        }
-    }
-
-    /// The packed form, for compiled snapshots.
-    pub fn bits(self) -> u128 {
-        self.0
-    }
-
-    /// From [`KeyOrder::bits`].
-    pub fn from_bits(bits: u128) -> KeyOrder {
-        KeyOrder(bits)
-    }
-}
-
-/// The keys of a user that diagnostics can point at.
+/// The keys of a user that diagnostics can point at, in the order §1 lists them: the order of
+/// one user's diagnostics.
 pub const USER_KEYS: &[&str] = &[
     "id",
     "name",
@@ -383,8 +306,6 @@ pub struct User {
     pub prevent_homepage_redirect: bool,
     /// The user's own dashboard.
     pub dashboard: Option<Canonical>,
-    /// The order of the user's keys.
-    pub keys: KeyOrder,
     /// Item-local diagnostics.
     pub notes: Vec<Note>,
 }
@@ -426,8 +347,6 @@ pub struct Group {
     pub created_at: Option<String>,
     /// Who made it.
     pub created_by: Option<String>,
-    /// The order of the group's keys.
-    pub keys: KeyOrder,
     /// Item-local diagnostics.
     pub notes: Vec<Note>,
 }
@@ -452,7 +371,6 @@ impl Default for Group {
             products: Vec::new(),
             created_at: None,
             created_by: None,
-            keys: KeyOrder::default(),
             notes: Vec::new(),
         }
     }
@@ -506,48 +424,6 @@ pub struct AttrColumn {
     pub cells: Vec<(u32, u32)>,
 }
 
-/// The position of each list among the snapshot's keys (for the order of diagnostics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sections {
-    /// `users`, `groups`, `roles`, `products`, `modules`: their rank among the top-level
-    /// lists present, or `u32::MAX` when absent.
-    pub rank: [u32; 5],
-}
-
-impl Default for Sections {
-    fn default() -> Sections {
-        Sections {
-            rank: [u32::MAX; 5],
-        }
-    }
-}
-
-impl Sections {
-    /// The lists in the order of `rank`'s slots.
-    pub const LISTS: [&'static str; 5] = ["users", "groups", "roles", "products", "modules"];
-
-    /// The rank of list `list`.
-    pub fn of(&self, list: &str) -> u32 {
-        Self::LISTS
-            .iter()
-            .position(|l| *l == list)
-            .and_then(|i| self.rank.get(i).copied())
-            .unwrap_or(u32::MAX)
-    }
-
-    /// Records that `list` is present, after those already seen.
-    pub fn add(&mut self, list: &str) {
-        let next = self.rank.iter().filter(|&&r| r != u32::MAX).count();
-        if let Some(i) = Self::LISTS.iter().position(|l| *l == list) {
-            if let Some(slot) = self.rank.get_mut(i) {
-                if *slot == u32::MAX {
-                    *slot = u32::try_from(next).unwrap_or(u32::MAX);
-                }
-            }
-        }
-    }
-}
-
 /// A snapshot read and checked for shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
@@ -571,8 +447,6 @@ pub struct Snapshot {
     pub modules: Option<Vec<Module>>,
     /// Every user's attributes.
     pub attributes: AttrTable,
-    /// Where the lists sit among the top-level keys.
-    pub sections: Sections,
 }
 
 /// The `invalid-snapshot` error at `path`.

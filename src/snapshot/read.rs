@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use super::{
     check_name, fatal, group_notes, At, AttrColumn, AttrTable, Group, Localized, MemberEntry,
-    Module, Note, OrgRole, Product, Role, Sections, Severity, Snapshot, Stamp, User, GROUP_KEYS,
-    OTHER_KEYS, USER_KEYS,
+    Module, Note, OrgRole, Product, Role, Severity, Snapshot, Stamp, User, GROUP_KEYS, OTHER_KEYS,
+    USER_KEYS,
 };
 use crate::error::{Error, ErrorCode};
 use crate::hash::Map;
@@ -725,8 +725,8 @@ fn allowed_attribute(value: &Value) -> bool {
 struct Attributes<'a, 'f, 'p> {
     builder: &'a mut AttrBuilder,
     user: u32,
-    /// `(key, position, JSON type)` of values of a type §1 does not allow.
-    invalid: &'a mut Vec<(String, u32, &'static str)>,
+    /// `(key, JSON type)` of values of a type §1 does not allow.
+    invalid: &'a mut Vec<(String, &'static str)>,
     fail: &'f Fail,
     base: Base<'p>,
 }
@@ -762,16 +762,13 @@ impl<'de> Visitor<'de> for Attributes<'_, '_, '_> {
     reject!('de, (); bool, str, num, seq);
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut position = 0u32;
         while let Some(key) = map.next_key_seed(Text)? {
             map.next_value_seed(Attribute {
                 builder: &mut *self.builder,
                 user: self.user,
-                position,
                 key: key.as_str(),
                 invalid: &mut *self.invalid,
             })?;
-            position += 1;
         }
         Ok(())
     }
@@ -822,9 +819,8 @@ impl<'de> Visitor<'de> for Text {
 struct Attribute<'a, 'k> {
     builder: &'a mut AttrBuilder,
     user: u32,
-    position: u32,
     key: &'k str,
-    invalid: &'a mut Vec<(String, u32, &'static str)>,
+    invalid: &'a mut Vec<(String, &'static str)>,
 }
 
 impl Attribute<'_, '_> {
@@ -832,11 +828,8 @@ impl Attribute<'_, '_> {
         if allowed_attribute(&value) {
             self.builder.push_value(self.user, self.key, value);
         } else {
-            self.invalid.push((
-                self.key.to_owned(),
-                self.position,
-                crate::json::type_name(&value),
-            ));
+            self.invalid
+                .push((self.key.to_owned(), crate::json::type_name(&value)));
         }
     }
 }
@@ -1028,7 +1021,7 @@ impl ItemSeed<'_, '_, '_> {
                 }),
             }
         }
-        for (key, position, type_name) in read.invalid {
+        for (key, type_name) in read.invalid {
             user.notes.push(Note {
                 severity: Severity::Warning,
                 code: "invalid-value",
@@ -1039,7 +1032,7 @@ impl ItemSeed<'_, '_, '_> {
                 at: At {
                     key: "attributes",
                     element: None,
-                    sub: Some((key, position)),
+                    sub: Some((key, 0)),
                 },
             });
         }
@@ -1051,7 +1044,7 @@ struct UserRead {
     user: User,
     id: Option<Got>,
     org_role: Option<String>,
-    invalid: Vec<(String, u32, &'static str)>,
+    invalid: Vec<(String, &'static str)>,
 }
 
 fn read_user<'de, A: MapAccess<'de>>(
@@ -1067,14 +1060,12 @@ fn read_user<'de, A: MapAccess<'de>>(
         org_role: None,
         invalid: Vec::new(),
     };
-    let mut next_rank = 0;
     let u = &mut read.user;
     while let Some(key) = map.next_key_seed(KeyIn(USER_KEYS))? {
         let Some(k) = key else {
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        u.keys.saw(k, &mut next_rank);
         match USER_KEYS.get(k).copied().unwrap_or("") {
             "id" => read.id = Some(map.next_value_seed(AnyScalar)?),
             "name" => u.name = string(map, fail, base, "name")?,
@@ -1122,13 +1113,11 @@ fn read_group<'de, A: MapAccess<'de>>(
     let mut name = None;
     let mut rule = None;
     let mut id = None;
-    let mut next_rank = 0;
     while let Some(key) = map.next_key_seed(KeyIn(GROUP_KEYS))? {
         let Some(k) = key else {
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        g.keys.saw(k, &mut next_rank);
         match GROUP_KEYS.get(k).copied().unwrap_or("") {
             "id" => id = Some(map.next_value_seed(AnyScalar)?),
             "name" => name = map.next_value_seed(Name { fail, base })?,
@@ -1227,7 +1216,6 @@ struct RawSnapshot {
     products: Vec<Product>,
     modules: Option<Vec<Module>>,
     attributes: AttrTable,
-    sections: Sections,
 }
 
 struct Top<'f> {
@@ -1268,10 +1256,6 @@ impl<'de> Visitor<'de> for Top<'_> {
         let mut attrs = AttrBuilder::default();
         while let Some(key) = map.next_key_seed(KeyIn(KEYS))? {
             let key = key.and_then(|k| KEYS.get(k).copied()).unwrap_or("");
-            if matches!(key, "users" | "groups" | "roles" | "products" | "modules") {
-                // A repeated key keeps its first position and its last value, as in a tree.
-                raw.sections.add(key);
-            }
             match key {
                 "revision" => raw.revision = string(&mut map, fail, top, "revision")?,
                 "asOf" => raw.as_of = string(&mut map, fail, top, "asOf")?,
@@ -1589,7 +1573,6 @@ fn finish(raw: RawSnapshot) -> Result<Snapshot, Error> {
         products: raw.products,
         modules: raw.modules,
         attributes: raw.attributes,
-        sections: raw.sections,
     })
 }
 
@@ -1717,7 +1700,6 @@ mod tests {
             vec!["invalid-rule", "invalid-value", "invalid-value"]
         );
         assert_eq!(snap.modules, None);
-        assert_eq!(snap.sections.of("groups"), 1);
     }
 
     #[test]
