@@ -21,15 +21,15 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
+use crate::json::Canonical;
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User};
 use crate::text::lower;
-use crate::time::Instant;
 
 use super::compile::{group_def, user_tag};
 use super::store::NOWHERE;
-use super::{Group, RoleDef, Tenant, TAG_LIVE};
+use super::{Group, RoleDef, Tenant, UserExtra, TAG_LIVE};
 
 /// One change of a change list, with its ids as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +72,8 @@ pub enum Change {
         group: String,
         /// The rule, or none.
         rule: Option<Rule>,
+        /// The rule as written, when it is text.
+        source: Option<Canonical>,
     },
     /// Adds a role to a group.
     AddGroupRole {
@@ -125,7 +127,7 @@ pub enum Change {
     /// Removes a product.
     RemoveProduct(String),
     /// Sets or clears the evaluation instant.
-    SetAsOf(Option<Instant>),
+    SetAsOf(Option<Stamp>),
 }
 
 /// Why a change list failed: the change, the field that names the unknown id (if any), and
@@ -297,11 +299,15 @@ impl Tenant {
                 work.notes_groups.insert(g);
                 work.group_wide = true;
             }
-            Change::SetRule { group, rule } => {
+            Change::SetRule {
+                group,
+                rule,
+                source,
+            } => {
                 let g = self.live_group(group, Some("group"))?;
                 if let Some(def) = self.def_mut(g) {
                     def.rule = rule.clone().map(Arc::new);
-                    def.rule_invalid = false;
+                    def.rule_source.clone_from(source);
                     def.notes.retain(|n| n.code != "invalid-rule");
                 }
                 work.graph = true;
@@ -401,6 +407,10 @@ impl Tenant {
                 }
                 // A new product needs its row in the per-product tables (who it reaches).
                 self.grow();
+                let names = &mut Arc::make_mut(&mut self.catalog).product_names;
+                if let Some(name) = names.get_mut(p.index()) {
+                    name.clone_from(&product.name);
+                }
                 work.products.insert(p);
             }
             Change::RemoveProduct(id) => {
@@ -414,8 +424,10 @@ impl Tenant {
                 work.products.insert(p);
                 work.notes_all = true;
             }
-            Change::SetAsOf(instant) => {
-                Arc::make_mut(&mut self.meta).as_of = *instant;
+            Change::SetAsOf(stamp) => {
+                let meta = Arc::make_mut(&mut self.meta);
+                meta.as_of = stamp.as_ref().and_then(|s| s.instant);
+                meta.as_of_text = stamp.as_ref().map(|s| s.text.clone());
                 for (g, def) in self.groups.defs.iter().enumerate() {
                     if def.live && !def.stamps.is_empty() {
                         work.manual.extend(GroupIx::from_usize(g));
@@ -449,14 +461,18 @@ impl Tenant {
         let c = &self.catalog;
         if c.role_defs.len() < c.roles.len()
             || c.product_live.len() < c.products.len()
+            || c.product_names.len() < c.products.len()
             || c.module_live.len() < c.modules.len()
             || c.module_required.len() < c.modules.len()
+            || c.module_names.len() < c.modules.len()
         {
             let c = Arc::make_mut(&mut self.catalog);
             c.role_defs.resize(c.roles.len(), RoleDef::default());
             c.product_live.resize(c.products.len(), false);
+            c.product_names.resize(c.products.len(), None);
             c.module_live.resize(c.modules.len(), false);
             c.module_required.resize(c.modules.len(), None);
+            c.module_names.resize(c.modules.len(), None);
         }
         let products = self.catalog.products.len();
         if self.grants.groups.len() < products {
@@ -557,6 +573,14 @@ impl Tenant {
         if us.roles.get(i) != roles.as_slice() {
             Arc::make_mut(&mut us.roles).set(i, &roles);
         }
+        let extra = UserExtra::of(user);
+        if us.extras.get(&u) != extra.as_ref() {
+            let extras = Arc::make_mut(&mut us.extras);
+            match extra {
+                Some(extra) => extras.insert(u, extra),
+                None => extras.remove(&u),
+            };
+        }
         if us
             .notes
             .get(&u)
@@ -610,6 +634,9 @@ impl Tenant {
         Arc::make_mut(&mut us.ids).set_tag(u, 0);
         if us.notes.contains_key(&u) {
             Arc::make_mut(&mut us.notes).remove(&u);
+        }
+        if us.extras.contains_key(&u) {
+            Arc::make_mut(&mut us.extras).remove(&u);
         }
         work.liveness.insert(u);
         work.attr_users.push((u, None));

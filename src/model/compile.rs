@@ -16,8 +16,8 @@ use super::attrs::Attributes;
 use super::graph::Graph;
 use super::store::{DocOrder, Lists, Texts, NOWHERE};
 use super::{
-    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, Users, TAG_ADMIN,
-    TAG_LIVE, TAG_OWNER,
+    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, UserExtra, Users,
+    TAG_ADMIN, TAG_LIVE, TAG_OWNER,
 };
 
 /// Ids in slot order: the defined ones by id, then the others mentioned, by id. Mentions are
@@ -132,6 +132,7 @@ impl Tenant {
             roles: Arc::new(Lists::default()),
             notes: Arc::new(Map::default()),
             doc: Arc::new(DocOrder::default()),
+            extras: Arc::new(Map::default()),
         };
         let mut names: Vec<Option<String>> = vec![None; n_users];
         let mut direct: Vec<Vec<RoleIx>> = vec![Vec::new(); n_users];
@@ -145,6 +146,7 @@ impl Tenant {
             let dashboards = Arc::make_mut(&mut u.dashboards);
             let notes = Arc::make_mut(&mut u.notes);
             let doc = Arc::make_mut(&mut u.doc);
+            let extras = Arc::make_mut(&mut u.extras);
             for user in users {
                 let Some(slot) = user_ids.get(&user.id) else {
                     continue;
@@ -173,6 +175,9 @@ impl Tenant {
                 }
                 if user.prevent_homepage_redirect {
                     prevent.insert(slot.get());
+                }
+                if let Some(extra) = UserExtra::of(&user) {
+                    extras.insert(slot, extra);
                 }
                 if let Some(d) = user.dashboard {
                     dashboards.insert(slot, d);
@@ -250,6 +255,7 @@ impl Tenant {
             }
         }
         let mut product_live = vec![false; product_ids.len()];
+        let mut product_names = vec![None; product_ids.len()];
         let mut product_doc = DocOrder::default();
         for product in products {
             let Some(slot) = product_ids.get(&product.id) else {
@@ -260,10 +266,14 @@ impl Tenant {
             if let Some(l) = product_live.get_mut(slot.index()) {
                 *l = true;
             }
+            if let Some(n) = product_names.get_mut(slot.index()) {
+                *n = product.name;
+            }
         }
         let modules_listed = modules.is_some();
         let mut module_live = vec![false; module_ids.len()];
         let mut module_required = vec![None; module_ids.len()];
+        let mut module_names = vec![None; module_ids.len()];
         let mut module_doc = DocOrder::default();
         for module in modules.into_iter().flatten() {
             let Some(slot) = module_ids.get(&module.id) else {
@@ -272,6 +282,9 @@ impl Tenant {
             module_doc.append(slot.index());
             if let Some(l) = module_live.get_mut(slot.index()) {
                 *l = true;
+            }
+            if let Some(n) = module_names.get_mut(slot.index()) {
+                n.clone_from(&module.name);
             }
             if let Some(r) = module_required.get_mut(slot.index()) {
                 *r = module
@@ -285,7 +298,8 @@ impl Tenant {
         let mut tenant = Tenant {
             meta: Arc::new(Meta {
                 revision,
-                as_of,
+                as_of: as_of.as_ref().and_then(|s| s.instant),
+                as_of_text: as_of.map(|s| s.text),
                 default_locale,
                 default_dashboard,
             }),
@@ -301,11 +315,13 @@ impl Tenant {
                 role_doc,
                 products: product_ids,
                 product_live,
+                product_names,
                 product_doc,
                 modules_listed,
                 modules: module_ids,
                 module_live,
                 module_required,
+                module_names,
                 module_doc,
                 perms,
             }),
@@ -418,10 +434,9 @@ pub(crate) fn group_def(
             })
         })
         .collect();
-    let (rule, rule_invalid) = match group.rule {
-        RuleSource::None => (None, false),
-        RuleSource::Valid(rule) => (Some(Arc::new(rule)), false),
-        RuleSource::Invalid => (None, true),
+    let rule = match group.rule {
+        RuleSource::Valid(rule) => Some(Arc::new(rule)),
+        RuleSource::None | RuleSource::Invalid => None,
     };
     let created = group
         .created_at
@@ -449,7 +464,7 @@ pub(crate) fn group_def(
             .filter_map(|id| groups.get(id))
             .collect(),
         rule,
-        rule_invalid,
+        rule_source: group.rule_source,
         roles: group.roles.iter().filter_map(|id| roles.get(id)).collect(),
         products: group
             .products

@@ -25,7 +25,9 @@ use crate::snapshot::{At, Localized, Note, OrgRole, Severity, Stamp, GROUP_KEYS,
 use super::attrs::{AttrValue, Attributes, Column};
 use super::notes::Notes;
 use super::store::{DocOrder, Lists, Texts};
-use super::{Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, Users};
+use super::{
+    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, UserExtra, Users,
+};
 
 /// The first bytes of every compiled snapshot.
 const MAGIC: &[u8; 4] = b"GGCS";
@@ -133,6 +135,13 @@ impl Enc {
 
     fn canonical(&mut self, v: Option<&Canonical>) {
         self.opt_str(v.map(Canonical::as_str));
+    }
+
+    fn opt_strs(&mut self, v: &[Option<String>]) {
+        self.usize(v.len());
+        for s in v {
+            self.opt_str(s.as_deref());
+        }
     }
 
     fn ids<I: Ix>(&mut self, table: &IdTable<I>) {
@@ -347,6 +356,15 @@ impl<'a> Dec<'a> {
         }
     }
 
+    fn opt_strings(&mut self) -> R<Vec<Option<String>>> {
+        let n = self.len(1)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.opt_string()?);
+        }
+        Ok(out)
+    }
+
     /// Canonical JSON, which answers splice as it is: checked to be exactly that.
     fn canonical(&mut self) -> R<Option<Canonical>> {
         match self.opt_string()? {
@@ -545,6 +563,7 @@ impl Tenant {
         let m = &self.meta;
         e.opt_str(m.revision.as_deref());
         e.opt_i128(m.as_of);
+        e.opt_str(m.as_of_text.as_deref());
         e.str(&m.default_locale);
         e.canonical(m.default_dashboard.as_ref());
         // Users.
@@ -585,6 +604,19 @@ impl Tenant {
             e.notes(v);
         }
         e.doc(&u.doc);
+        let mut extras: Vec<(&UserIx, &Box<UserExtra>)> = u.extras.iter().collect();
+        extras.sort_by_key(|(k, _)| **k);
+        e.usize(extras.len());
+        for (k, x) in extras {
+            e.u32(k.get());
+            e.opt_str(x.locale.as_deref());
+            e.opt_str(x.org_role.as_deref());
+            e.usize(x.attributes.len());
+            for (key, value) in &x.attributes {
+                e.str(key);
+                e.str(value.as_str());
+            }
+        }
         // Groups, sharing member sets as the tenant does.
         e.ids(&self.groups.ids);
         e.doc(&self.groups.doc);
@@ -621,6 +653,7 @@ impl Tenant {
         let live: Vec<u8> = c.product_live.iter().map(|&p| u8::from(p)).collect();
         e.bytes(&live);
         e.doc(&c.product_doc);
+        e.opt_strs(&c.product_names);
         e.bool(c.modules_listed);
         e.ids(&c.modules);
         let live: Vec<u8> = c.module_live.iter().map(|&p| u8::from(p)).collect();
@@ -632,6 +665,7 @@ impl Tenant {
             .collect();
         e.u32s(&required);
         e.doc(&c.module_doc);
+        e.opt_strs(&c.module_names);
         // Attributes.
         let columns: Vec<&Column> = self.attrs.columns().collect();
         e.usize(columns.len());
@@ -685,11 +719,13 @@ impl Tenant {
     fn decode(d: &mut Dec<'_>) -> Result<Tenant, Error> {
         let revision = d.opt_string()?;
         let as_of = d.opt_i128()?;
+        let as_of_text = d.opt_string()?;
         let default_locale = d.string()?;
         let default_dashboard = d.canonical()?;
         let meta = Meta {
             revision,
             as_of,
+            as_of_text,
             default_locale,
             default_dashboard,
         };
@@ -734,6 +770,30 @@ impl Tenant {
             user_notes.insert(u, d.notes()?);
         }
         let user_doc = d.doc(slots)?;
+        let n = d.len(8)?;
+        let mut extras = Map::default();
+        for _ in 0..n {
+            let u = d.ix::<UserIx>(slots)?;
+            let locale = d.opt_string()?.map(Into::into);
+            let org_role = d.opt_string()?.map(Into::into);
+            let m = d.len(2)?;
+            let mut attributes = Vec::with_capacity(m);
+            for _ in 0..m {
+                let key: Box<str> = d.string()?.into();
+                let value = d
+                    .canonical_text()?
+                    .ok_or_else(|| corrupt("an ignored attribute is missing"))?;
+                attributes.push((key, value));
+            }
+            extras.insert(
+                u,
+                Box::new(UserExtra {
+                    locale,
+                    org_role,
+                    attributes,
+                }),
+            );
+        }
         if org.len() != slots
             || primary.len() != slots
             || homepage.len() != slots
@@ -784,6 +844,7 @@ impl Tenant {
         let products: IdTable<ProductIx> = d.ids()?;
         let product_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
         let product_doc = d.doc(products.len())?;
+        let product_names = d.opt_strings()?;
         let modules_listed = d.bool()?;
         let modules: IdTable<ModuleIx> = d.ids()?;
         let module_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
@@ -797,9 +858,12 @@ impl Tenant {
             })
             .collect::<R<_>>()?;
         let module_doc = d.doc(modules.len())?;
+        let module_names = d.opt_strings()?;
         if product_live.len() != products.len()
+            || product_names.len() != products.len()
             || module_live.len() != modules.len()
             || module_required.len() != modules.len()
+            || module_names.len() != modules.len()
         {
             return Err(corrupt("the catalog disagrees with its ids"));
         }
@@ -886,6 +950,7 @@ impl Tenant {
                 roles: Arc::new(direct),
                 notes: Arc::new(user_notes),
                 doc: Arc::new(user_doc),
+                extras: Arc::new(extras),
             },
             groups: Groups {
                 ids: Arc::new(group_ids),
@@ -898,11 +963,13 @@ impl Tenant {
                 role_doc,
                 products,
                 product_live,
+                product_names,
                 product_doc,
                 modules_listed,
                 modules,
                 module_live,
                 module_required,
+                module_names,
                 module_doc,
                 perms,
             }),
@@ -956,7 +1023,7 @@ fn encode_group(e: &mut Enc, g: &Group) {
         }
         None => e.u8(0),
     }
-    e.bool(g.rule_invalid);
+    e.canonical(g.rule_source.as_ref());
     e.ixs(&g.roles);
     e.ixs(&g.products);
     e.opt_str(g.created_at.as_deref());
@@ -1012,7 +1079,7 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
     } else {
         None
     };
-    let rule_invalid = d.bool()?;
+    let rule_source = d.canonical()?;
     // Role and product slots are checked once the catalog is read.
     let roles = d.ixs::<RoleIx>(usize::MAX)?;
     let products = d.ixs::<ProductIx>(usize::MAX)?;
@@ -1054,7 +1121,7 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
         stamps,
         include,
         rule,
-        rule_invalid,
+        rule_source,
         roles,
         products,
         created_at,

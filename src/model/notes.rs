@@ -12,7 +12,7 @@ use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, UserIx};
 use crate::rules::{Op, Operand};
 use crate::sets::Bits;
-use crate::snapshot::{At, Note, Severity, GROUP_KEYS, USER_KEYS};
+use crate::snapshot::{slug_well_formed, At, Note, Severity, GROUP_KEYS, USER_KEYS};
 
 use super::membership::has_window;
 use super::store::NOWHERE;
@@ -291,7 +291,7 @@ impl Tenant {
         let mut taken = Bits::default();
         let mut slugs = Map::default();
         for g in in_doc {
-            let Some(slug) = self.def(g).slug.as_deref() else {
+            let Some(slug) = self.def(g).slug.as_deref().filter(|s| slug_well_formed(s)) else {
                 continue;
             };
             if seen.insert(slug, ()).is_some() {

@@ -306,6 +306,13 @@ pub struct User {
     pub prevent_homepage_redirect: bool,
     /// The user's own dashboard.
     pub dashboard: Option<Canonical>,
+    /// The preferred locale.
+    pub locale: Option<String>,
+    /// An `orgRole` this contract does not know, as written (the user reads as a member).
+    pub unknown_org_role: Option<String>,
+    /// Attributes of a type §1 does not allow, as written: ignored by rules, kept so that the
+    /// snapshot written back carries them and their diagnostics.
+    pub ignored_attributes: Vec<(String, Canonical)>,
     /// Item-local diagnostics.
     pub notes: Vec<Note>,
 }
@@ -317,7 +324,7 @@ pub struct Group {
     pub id: String,
     /// The name.
     pub name: Localized,
-    /// The slug, when well formed (a malformed one is dropped with a note).
+    /// The slug as written (a malformed one is ignored, with a note: [`slug_well_formed`]).
     pub slug: Option<String>,
     /// Carried to listings; searchable.
     pub description: Option<String>,
@@ -339,6 +346,9 @@ pub struct Group {
     pub include_groups: Vec<String>,
     /// The dynamic rule.
     pub rule: RuleSource,
+    /// The rule as written when it is text or invalid (a valid AST is written back from the
+    /// rule itself).
+    pub rule_source: Option<Canonical>,
     /// Role ids every member inherits.
     pub roles: Vec<String>,
     /// Product ids every member may use.
@@ -367,6 +377,7 @@ impl Default for Group {
             members: Vec::new(),
             include_groups: Vec::new(),
             rule: RuleSource::None,
+            rule_source: None,
             roles: Vec::new(),
             products: Vec::new(),
             created_at: None,
@@ -394,6 +405,8 @@ pub struct Role {
 pub struct Product {
     /// The id.
     pub id: String,
+    /// The display name.
+    pub name: Option<String>,
 }
 
 /// A homepage module as read.
@@ -401,6 +414,8 @@ pub struct Product {
 pub struct Module {
     /// The id.
     pub id: String,
+    /// The display name.
+    pub name: Option<String>,
     /// The permission a user needs for the module to be valid.
     pub required_permission: Option<String>,
 }
@@ -429,8 +444,8 @@ pub struct AttrColumn {
 pub struct Snapshot {
     /// The opaque version, echoed in every answer.
     pub revision: Option<String>,
-    /// The evaluation instant.
-    pub as_of: Option<Instant>,
+    /// The evaluation instant, as written and as an instant.
+    pub as_of: Option<Stamp>,
     /// The locale every localized name has.
     pub default_locale: String,
     /// The tenant's default dashboard.
@@ -456,11 +471,16 @@ pub(crate) fn fatal(path: &str, message: impl Into<String>) -> Error {
 
 /// The item-local checks that follow reading a group: the rule, timestamps, the slug's form.
 pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
+    group.rule_source = match &rule {
+        Some(text @ Value::String(_)) => Some(Canonical::of(text)),
+        _ => None,
+    };
     group.rule = match rule {
         None | Some(Value::Null) => RuleSource::None,
         Some(source) => match Rule::from_source(&source, "$") {
             Ok(rule) => RuleSource::Valid(rule),
             Err(error) => {
+                group.rule_source = Some(Canonical::of(&source));
                 let mut message = format!(
                     "rule of group `{}` is invalid: {}",
                     group.id,
@@ -520,7 +540,6 @@ pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
                 message: format!("slug `{slug}` of group `{}` is not of the form `a-z0-9` words joined by `-`; ignored", group.id),
                 at: At::key("slug"),
             });
-            group.slug = None;
         }
     }
 }

@@ -24,7 +24,6 @@ use crate::error::{Error, ErrorCode};
 use crate::hash::Map;
 use crate::json::{check_depth, check_syntax, path_index, path_key, syntax_error, Canonical};
 use crate::limits::MAX_SNAPSHOT_BYTES;
-use crate::time::parse_rfc3339;
 
 /// Reads a snapshot from JSON text.
 ///
@@ -725,8 +724,8 @@ fn allowed_attribute(value: &Value) -> bool {
 struct Attributes<'a, 'f, 'p> {
     builder: &'a mut AttrBuilder,
     user: u32,
-    /// `(key, JSON type)` of values of a type §1 does not allow.
-    invalid: &'a mut Vec<(String, &'static str)>,
+    /// Values of a type §1 does not allow, with their keys.
+    invalid: &'a mut Vec<(String, Value)>,
     fail: &'f Fail,
     base: Base<'p>,
 }
@@ -820,7 +819,7 @@ struct Attribute<'a, 'k> {
     builder: &'a mut AttrBuilder,
     user: u32,
     key: &'k str,
-    invalid: &'a mut Vec<(String, &'static str)>,
+    invalid: &'a mut Vec<(String, Value)>,
 }
 
 impl Attribute<'_, '_> {
@@ -828,8 +827,7 @@ impl Attribute<'_, '_> {
         if allowed_attribute(&value) {
             self.builder.push_value(self.user, self.key, value);
         } else {
-            self.invalid
-                .push((self.key.to_owned(), crate::json::type_name(&value)));
+            self.invalid.push((self.key.to_owned(), value));
         }
     }
 }
@@ -991,9 +989,13 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_, '_> {
                         },
                         name,
                     ),
-                    1 => RawItem::Product(Product { id }),
+                    1 => RawItem::Product(Product {
+                        id,
+                        name: plain_name(name),
+                    }),
                     _ => RawItem::Module(Module {
                         id,
+                        name: plain_name(name),
                         required_permission: required,
                     }),
                 })
@@ -1010,31 +1012,36 @@ impl ItemSeed<'_, '_, '_> {
         if let Some(role) = read.org_role {
             match OrgRole::from_str(&role) {
                 Some(r) => user.org_role = r,
-                None => user.notes.push(Note {
-                    severity: Severity::Warning,
-                    code: "invalid-value",
-                    message: format!(
-                        "unknown orgRole `{role}` of user `{}`; treated as `member`",
-                        user.id
-                    ),
-                    at: At::key("orgRole"),
-                }),
+                None => {
+                    user.notes.push(Note {
+                        severity: Severity::Warning,
+                        code: "invalid-value",
+                        message: format!(
+                            "unknown orgRole `{role}` of user `{}`; treated as `member`",
+                            user.id
+                        ),
+                        at: At::key("orgRole"),
+                    });
+                    user.unknown_org_role = Some(role);
+                }
             }
         }
-        for (key, type_name) in read.invalid {
+        for (key, value) in read.invalid {
             user.notes.push(Note {
                 severity: Severity::Warning,
                 code: "invalid-value",
                 message: format!(
-                    "attribute `{key}` of user `{}` is {type_name}; ignored",
-                    user.id
+                    "attribute `{key}` of user `{}` is {}; ignored",
+                    user.id,
+                    crate::json::type_name(&value)
                 ),
                 at: At {
                     key: "attributes",
                     element: None,
-                    sub: Some((key, 0)),
+                    sub: Some((key.clone(), 0)),
                 },
             });
+            user.ignored_attributes.push((key, Canonical::of(&value)));
         }
         Ok(RawItem::User(Box::new(user)))
     }
@@ -1044,7 +1051,7 @@ struct UserRead {
     user: User,
     id: Option<Got>,
     org_role: Option<String>,
-    invalid: Vec<(String, &'static str)>,
+    invalid: Vec<(String, Value)>,
 }
 
 fn read_user<'de, A: MapAccess<'de>>(
@@ -1091,9 +1098,7 @@ fn read_user<'de, A: MapAccess<'de>>(
                     boolean(map, fail, base, "preventHomepageRedirect", false)?
             }
             "dashboard" => u.dashboard = canonical(map)?,
-            "locale" => {
-                string(map, fail, base, "locale")?;
-            }
+            "locale" => u.locale = string(map, fail, base, "locale")?,
             _ => {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -1201,6 +1206,14 @@ fn read_other<'de, A: MapAccess<'de>>(
         }
     }
     Ok((id, name, permissions, privileged, required))
+}
+
+/// The name of a product or module, which is plain text.
+fn plain_name(name: Option<Localized>) -> Option<String> {
+    match name {
+        Some(Localized::Plain(text)) => Some(text),
+        _ => None,
+    }
 }
 
 /// A snapshot as read, before the checks that need all of it.
@@ -1530,14 +1543,18 @@ impl<'de> Visitor<'de> for Items<'_> {
 /// The checks of SPEC §1.1 that need the whole snapshot: `asOf`, names in the default locale,
 /// duplicate ids; and the item-local notes of groups.
 fn finish(raw: RawSnapshot) -> Result<Snapshot, Error> {
-    let as_of = match &raw.as_of {
+    let as_of = match raw.as_of {
         None => None,
-        Some(text) => Some(parse_rfc3339(text).ok_or_else(|| {
-            fatal(
-                "$.asOf",
-                format!("`asOf` is not an RFC 3339 timestamp: `{text}`"),
-            )
-        })?),
+        Some(text) => {
+            let stamp = Stamp::new(text);
+            if stamp.instant.is_none() {
+                return Err(fatal(
+                    "$.asOf",
+                    format!("`asOf` is not an RFC 3339 timestamp: `{}`", stamp.text),
+                ));
+            }
+            Some(stamp)
+        }
     };
     let default_locale = raw.default_locale.unwrap_or_else(|| "en".to_owned());
     let mut groups = Vec::with_capacity(raw.groups.len());
@@ -1692,7 +1709,7 @@ mod tests {
             .unwrap();
         assert_eq!(n.values.len(), 2);
         let group = &snap.groups[0];
-        assert_eq!(group.slug, None);
+        assert_eq!(group.slug.as_deref(), Some("Bad Slug"));
         assert!(matches!(group.rule, super::super::RuleSource::Invalid));
         let codes: Vec<&str> = group.notes.iter().map(|n| n.code).collect();
         assert_eq!(
