@@ -664,17 +664,40 @@ fn expected_impact(
     groups.extend(ids(doc_after, "groups"));
     groups.sort();
     groups.dedup();
+    // A side is the member count and the active flag, or nothing when the group is absent.
+    let side = |engine: &Engine, doc: &Value, g: &str| -> Option<(usize, bool)> {
+        let count = members(engine, g)?.len();
+        let item = doc["groups"].as_array()?.iter().find(|i| i["id"] == g)?;
+        Some((count, item["isActive"].as_bool().unwrap_or(true)))
+    };
     let group_rows: Vec<Value> = groups
         .iter()
         .filter_map(|g| {
-            let (b, a) = (
-                members(before, g).unwrap_or_default(),
-                members(after, g).unwrap_or_default(),
-            );
-            (b != a).then(|| json!({"group": g, "before": b.len(), "after": a.len()}))
+            let (b, a) = (side(before, doc_before, g), side(after, doc_after, g));
+            (b != a).then(|| {
+                json!({
+                    "group": g,
+                    "before": b.map(|s| s.0), "after": a.map(|s| s.0),
+                    "activeBefore": b.map(|s| s.1), "activeAfter": a.map(|s| s.1),
+                })
+            })
         })
         .collect();
-    json!({"totalUsers": rows.len(), "users": rows, "groups": group_rows})
+    let mut totals = serde_json::Map::new();
+    for key in [
+        "joined",
+        "left",
+        "rolesGained",
+        "rolesLost",
+        "permissionsGained",
+        "permissionsLost",
+        "productsGained",
+        "productsLost",
+    ] {
+        let sum: usize = rows.iter().map(|r| r[key].as_array().unwrap().len()).sum();
+        totals.insert(key.to_owned(), json!(sum));
+    }
+    json!({"totalUsers": rows.len(), "users": rows, "totals": totals, "groups": group_rows})
 }
 
 fn load(doc: &Value, strict: bool) -> Option<Engine> {

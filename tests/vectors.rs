@@ -27,6 +27,7 @@ macro_rules! load {
 
 const FILES: &[(&str, &str)] = load![
     "canonical",
+    "changes_base",
     "changes_errors",
     "changes_groups",
     "changes_names",
@@ -68,6 +69,7 @@ const FILES: &[(&str, &str)] = load![
     "membership",
     "missing_as_of",
     "operators",
+    "preview_warnings",
     "products",
     "requests",
     "roles",

@@ -283,7 +283,13 @@ pub fn explain(t: &Tenant, w: &mut Out, g: GroupIx, u: UserIx) {
 }
 
 /// `previewRule`.
-pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
+pub fn preview(
+    t: &Tenant,
+    w: &mut Out,
+    count: usize,
+    first: &[UserIx],
+    unknown: &[(&str, Option<&str>)],
+) {
     w.obj();
     w.key("count");
     w.num(count as u64);
@@ -294,6 +300,23 @@ pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
         w.key("name");
         w.opt_str(t.user_name(u));
         w.field_str("user", t.user_id(u));
+        w.end_obj();
+    }
+    w.end_arr();
+    w.key("warnings");
+    w.arr();
+    for &(field, suggestion) in unknown {
+        let mut message =
+            format!("no user has the field `{field}`, so it reads as missing for everyone");
+        if let Some(s) = suggestion {
+            message.push_str(&format!("; did you mean `{s}`?"));
+        }
+        w.obj();
+        w.field_str("code", "unknown-field");
+        w.field_str("field", field);
+        w.field_str("message", &message);
+        w.key("suggestion");
+        w.opt_str(suggestion);
         w.end_obj();
     }
     w.end_arr();
@@ -469,18 +492,47 @@ pub fn impact(w: &mut Out, impact: &crate::impact::Impact) {
     w.obj();
     w.key("groups");
     w.arr();
-    for (group, before, after) in &impact.groups {
+    for row in &impact.groups {
+        let count = |w: &mut Out, side: crate::impact::GroupSide| match side {
+            Some((n, _)) => w.num(n as u64),
+            None => w.null(),
+        };
+        let active = |w: &mut Out, side: crate::impact::GroupSide| match side {
+            Some((_, a)) => w.bool(a),
+            None => w.null(),
+        };
         w.obj();
+        w.key("activeAfter");
+        active(w, row.after);
+        w.key("activeBefore");
+        active(w, row.before);
         w.key("after");
-        w.num(*after as u64);
+        count(w, row.after);
         w.key("before");
-        w.num(*before as u64);
-        w.field_str("group", group);
+        count(w, row.before);
+        w.field_str("group", &row.group);
         w.end_obj();
     }
     w.end_arr();
     w.key("totalUsers");
     w.num(impact.total_users as u64);
+    let t = &impact.totals;
+    w.key("totals");
+    w.obj();
+    for (key, n) in [
+        ("joined", t.joined),
+        ("left", t.left),
+        ("permissionsGained", t.permissions_gained),
+        ("permissionsLost", t.permissions_lost),
+        ("productsGained", t.products_gained),
+        ("productsLost", t.products_lost),
+        ("rolesGained", t.roles_gained),
+        ("rolesLost", t.roles_lost),
+    ] {
+        w.key(key);
+        w.num(n as u64);
+    }
+    w.end_obj();
     w.key("users");
     w.arr();
     for u in &impact.users {

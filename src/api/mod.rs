@@ -258,10 +258,41 @@ impl Engine {
     }
 
     fn apply_value(&mut self, value: &Value) -> Result<(), Error> {
-        let mut req = Request::at(value, "$", &["op", "changes", "revision"])?;
+        let mut req = Request::at(value, "$", &["op", "changes", "revision", "base"])?;
+        if let Some(base) = req.raw("base") {
+            self.check_base(base)?;
+        }
         let changes = req.required("changes")?;
         let revision = req.optional_str("revision")?.map(str::to_owned);
         self.apply_changes(changes, revision)
+    }
+
+    /// An `apply`'s `base` against the engine's revision (SPEC §7.2): a replica that missed a
+    /// change list, or is handed one twice, refuses it instead of drifting silently.
+    fn check_base(&self, base: &Value) -> Result<(), Error> {
+        let base = match base {
+            Value::Null => None,
+            Value::String(base) => Some(base.as_str()),
+            other => {
+                return Err(invalid_request(
+                    "$.base",
+                    format!("`base` must be a string or null, not {}", type_name(other)),
+                ))
+            }
+        };
+        if base == self.revision() {
+            return Ok(());
+        }
+        let show = |r: Option<&str>| r.map_or_else(|| "none".to_owned(), |r| format!("`{r}`"));
+        Err(Error::new(
+            ErrorCode::RevisionMismatch,
+            format!(
+                "the change list was made against revision {}, but the engine is at revision {}",
+                show(base),
+                show(self.revision())
+            ),
+        )
+        .at("$.base"))
     }
 
     fn apply_changes(&mut self, changes: &Value, revision: Option<String>) -> Result<(), Error> {
@@ -475,7 +506,7 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             let users = t.matching_users(&rule);
             let (count, first) =
                 listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
-            answer::preview(t, w, count, &first);
+            answer::preview(t, w, count, &first, &t.unknown_fields(&rule));
         }
         "whoCanAccess" => {
             let mut req = Request::at(value, "$", &["op", "product", "page", "pageSize"])?;

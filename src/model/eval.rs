@@ -6,7 +6,7 @@
 
 use crate::hash::{Map, Set};
 use crate::ids::{GroupIx, Ix, UserIx};
-use crate::rules::{Condition, Op, Operand, Rule};
+use crate::rules::{Condition, Op, Operand, RecordField, Rule};
 use crate::sets::Bits;
 
 use super::attrs::{named_by, positive_users, AttrValue, Prepared};
@@ -50,16 +50,6 @@ fn scalar_text(value: &Operand) -> String {
     match value {
         Operand::Scalar(s) => s.text(),
         _ => String::new(),
-    }
-}
-
-/// Which user-record field a condition reads, if any: only these exact spellings do.
-fn record(field: &str) -> Option<u8> {
-    match field {
-        "id" => Some(0),
-        "name" => Some(1),
-        "orgRole" => Some(2),
-        _ => None,
     }
 }
 
@@ -118,12 +108,11 @@ impl Tenant {
             op => {
                 let (positive, negated) = op.positive();
                 let prepared = Prepared::new(&cond.value);
-                let mut bits = match record(field) {
-                    Some(_) => {
+                let mut bits = match RecordField::of(field) {
+                    Some(r) => {
                         let mut bits = Bits::empty(slots);
                         for &u in self.users_by_name() {
-                            if prepared.holds_text(positive, self.record_text(field, u).as_deref())
-                            {
+                            if prepared.holds_text(positive, self.record_str(r, u)) {
                                 bits.insert(u.get());
                             }
                         }
@@ -142,33 +131,13 @@ impl Tenant {
         }
     }
 
-    /// A user-record field of `u` as text.
-    fn record_text(&self, field: &str, u: UserIx) -> Option<String> {
-        match record(field) {
-            Some(0) => Some(self.user_id(u).to_owned()),
-            Some(1) => self.user_name(u).map(str::to_owned),
-            Some(2) => Some(self.org_role(u).as_str().to_owned()),
-            _ => None,
-        }
-    }
-
-    /// A user-record field of `u`, borrowed.
-    fn record_str(&self, field: &str, u: UserIx) -> Option<&str> {
-        match record(field) {
-            Some(0) => Some(self.user_id(u)),
-            Some(1) => self.user_name(u),
-            Some(2) => Some(self.org_role(u).as_str()),
-            _ => None,
-        }
-    }
-
     /// `field`'s reporting lines: who names each text, and who names each user.
     fn lines(&self, field: &str) -> Lines<'_> {
         let slots = self.user_slots();
-        let by_text: Map<&str, Vec<u32>> = if record(field).is_some() {
+        let by_text: Map<&str, Vec<u32>> = if let Some(r) = RecordField::of(field) {
             let mut by_text: Map<&str, Vec<u32>> = Map::default();
             for &u in self.users_by_name() {
-                if let Some(text) = self.record_str(field, u) {
+                if let Some(text) = self.record_str(r, u) {
                     by_text.entry(text).or_default().push(u.get());
                 }
             }
@@ -209,8 +178,8 @@ impl Tenant {
 
     /// The value `field` reads for `u`.
     fn field_value(&self, field: &str, u: UserIx) -> FieldValue<'_> {
-        match record(field) {
-            Some(_) => FieldValue::Record(self.record_text(field, u)),
+        match RecordField::of(field) {
+            Some(r) => FieldValue::Record(self.record_str(r, u).map(str::to_owned)),
             None => FieldValue::Attr(self.attrs.value(field, u)),
         }
     }
@@ -232,8 +201,8 @@ impl Tenant {
                 }
                 false
             };
-            let reached = match record(field) {
-                Some(_) => self.record_str(field, v).is_some_and(&mut step),
+            let reached = match RecordField::of(field) {
+                Some(r) => self.record_str(r, v).is_some_and(&mut step),
                 None => self
                     .attrs
                     .value(field, v)

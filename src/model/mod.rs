@@ -50,7 +50,7 @@ use std::sync::Arc;
 use crate::hash::Map;
 use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
 use crate::json::Canonical;
-use crate::rules::Rule;
+use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::{slug_well_formed, Localized, Note, OrgRole, Stamp};
 use crate::time::Instant;
@@ -433,6 +433,15 @@ impl Tenant {
     /// The live group with id `id`.
     pub fn group(&self, id: &str) -> Option<GroupIx> {
         self.groups.ids.get(id).filter(|&g| self.group_live(g))
+    }
+
+    /// A user-record field of `u` (SPEC §4.1): the one place that says what each reads.
+    pub fn record_str(&self, field: RecordField, u: UserIx) -> Option<&str> {
+        match field {
+            RecordField::Id => Some(self.user_id(u)),
+            RecordField::Name => self.user_name(u),
+            RecordField::OrgRole => Some(self.org_role(u).as_str()),
+        }
     }
 
     /// Whether slot `g` holds a group.
