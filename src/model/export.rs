@@ -80,14 +80,15 @@ impl Tenant {
     fn write_user_with(&self, w: &mut Writer, u: UserIx, attributes: &[(&str, &AttrValue)]) {
         let extra = self.users.extras.get(&u);
         w.obj();
-        let mut attrs: Vec<(&str, String)> =
-            attributes.iter().map(|(k, v)| (*k, v.json())).collect();
+        // Allowed values from the columns, then the ignored ones as written.
+        let mut attrs: Vec<(&str, Result<&AttrValue, &str>)> =
+            attributes.iter().map(|&(k, v)| (k, Ok(v))).collect();
         if let Some(extra) = extra {
             attrs.extend(
                 extra
                     .attributes
                     .iter()
-                    .map(|(k, v)| (&**k, v.as_str().to_owned())),
+                    .map(|(k, v)| (&**k, Err(v.as_str()))),
             );
         }
         attrs.sort_by(|a, b| a.0.cmp(b.0));
@@ -96,9 +97,13 @@ impl Tenant {
         if !attrs.is_empty() {
             w.key("attributes");
             w.obj();
-            for (key, json) in &attrs {
+            for (key, value) in &attrs {
                 w.key(key);
-                w.raw(json);
+                match value {
+                    Ok(AttrValue::Text { text, .. }) => w.str(text),
+                    Ok(AttrValue::Other { json, .. }) => w.raw(json.as_str()),
+                    Err(json) => w.raw(json),
+                }
             }
             w.end_obj();
         }
