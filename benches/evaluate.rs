@@ -188,7 +188,10 @@ fn evaluate(c: &mut Criterion) {
                 groupgate_workload::user_id(1)
             ),
         ];
-        for (name, request) in ["definition_group", "definition_user"].iter().zip(&definitions) {
+        for (name, request) in ["definition_group", "definition_user"]
+            .iter()
+            .zip(&definitions)
+        {
             expect_answer(&mut engine, name, request);
             group.bench_function(*name, |b| b.iter(|| engine.answer_json(black_box(request))));
         }
