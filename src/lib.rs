@@ -24,9 +24,9 @@
 //! ```
 //!
 //! The modules import one way, from the leaves up; ARCHITECTURE.md has the map:
-//! leaves (`error`, `limits`, `ids`, `hash`, `sets`, `text`, `time`, `json`) → `rules` →
-//! `snapshot` → `model` → domain answers (`access`, `homepage`, `listing`, `lint`, `suggest`)
-//! → `api` → faces (`js`, `abi`).
+//! leaves (`error`, `limits`, `hash`, `text`, `time`; `ids`, `json`; `sets`) → `rules` →
+//! `snapshot` → `model` → domain answers (`access`, `listing`, `lint`; `homepage`, `impact`,
+//! `suggest`) → `api` → faces (`abi`, `js`). The contract they carry out is `docs/spec.md`.
 #![deny(missing_docs)]
 
 mod error;

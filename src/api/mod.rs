@@ -19,7 +19,7 @@ use crate::error::{Error, ErrorCode};
 use crate::json::{self, path_index, type_name, Writer};
 use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE, MAX_RULE_TEXT};
 use crate::listing::{self, GroupQuery, MemberType, Sort, Status};
-use crate::model::{Diagnostic, Tenant};
+use crate::model::{Diagnostic, Tenant, TooCostly};
 use crate::rules::{format_rule, parse_rule};
 use crate::snapshot::{read_snapshot, Severity};
 
@@ -503,7 +503,18 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             let limit = req
                 .bounded("limit", 0, MAX_PAGE_SIZE)?
                 .unwrap_or(DEFAULT_PREVIEW_LIMIT);
-            let users = t.matching_users(&rule);
+            let users = t
+                .matching_users_within(&rule, t.rule_budget())
+                .map_err(|TooCostly| {
+                    Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "the rule is too costly: it would look at more than {} values and users (conditions that must read every value, such as LIKE or ENDS WITH on a field whose values are all distinct, cost the whole field each; use =, IN or STARTS WITH, or fewer conditions)",
+                            t.rule_budget()
+                        ),
+                    )
+                    .at("$.rule")
+                })?;
             let (count, first) =
                 listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
             answer::preview(t, w, count, &first, &t.unknown_fields(&rule));

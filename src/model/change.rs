@@ -202,6 +202,10 @@ impl Tenant {
     /// The first change that is invalid, with its index; the tenant is then half-changed and
     /// must be dropped.
     pub fn apply(&mut self, before: &Tenant, changes: &[Change]) -> Result<Delta, ChangeError> {
+        // What is built on first use (suggestions, the lookups rules search) describes the
+        // tenant as it was, and is shared with it: start afresh, so that settling reads and
+        // fills cells of the changed tenant only.
+        self.vocabulary = Arc::default();
         let mut work = Work::default();
         for (index, change) in changes.iter().enumerate() {
             self.apply_one(change, &mut work)
@@ -211,10 +215,7 @@ impl Tenant {
                     error,
                 })?;
         }
-        let delta = self.settle(before, work);
-        // Suggestions are built lazily from the tenant as it was: start afresh.
-        self.vocabulary = Arc::default();
-        Ok(delta)
+        Ok(self.settle(before, work))
     }
 
     /// Labels the tenant with a revision.
@@ -1085,16 +1086,9 @@ impl Tenant {
     fn reposition_by_name(&mut self, moved: &BTreeSet<UserIx>) {
         // All of them leave first: while one renamed user still sits at its old place, the
         // order is not sorted by the current names, and a search in it would misplace others.
-        let by_name = Arc::make_mut(&mut self.by_name);
+        let mut by_name = std::mem::take(Arc::make_mut(&mut self.by_name));
         by_name.retain(|u| !moved.contains(u));
-        let key = |x: UserIx| {
-            let name = self.users.names.get(x.index());
-            (
-                lower(name.unwrap_or("")),
-                name.map(str::to_owned),
-                self.users.ids.rank(x),
-            )
-        };
+        let key = |x: UserIx| (self.user_name_key(x), self.users.ids.rank(x));
         for &u in moved {
             if self.users.live.contains(u.get()) {
                 let mine = key(u);
@@ -1102,6 +1096,7 @@ impl Tenant {
                 by_name.insert(at, u);
             }
         }
+        self.by_name = Arc::new(by_name);
         self.rebuild_name_rank();
     }
 }

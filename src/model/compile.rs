@@ -10,7 +10,7 @@ use crate::hash::Map;
 use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
 use crate::sets::Bits;
 use crate::snapshot::{self, OrgRole, RuleSource, Snapshot, Stamp};
-use crate::text::lower;
+use crate::text::NameKey;
 
 use super::attrs::Attributes;
 use super::graph::Graph;
@@ -378,17 +378,14 @@ impl Tenant {
         self.graph = Arc::new(Graph::build(&includes, &member_of));
     }
 
-    /// Rebuilds the order people see users in: by name (Unicode lowercase, then bytes), then id.
+    /// Rebuilds the order people see users in: by name as people expect, then id.
     pub(crate) fn rebuild_by_name(&mut self) {
-        let mut keyed: Vec<(String, UserIx)> = self
+        let mut keyed: Vec<(NameKey, UserIx)> = self
             .users_by_id()
-            .map(|u| (lower(self.user_name(u).unwrap_or("")), u))
+            .map(|u| (self.user_name_key(u), u))
             .collect();
         // Users come in id order, so a stable sort on the name keys leaves ties by id.
-        keyed.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| self.user_name(a.1).cmp(&self.user_name(b.1)))
-        });
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let live: Vec<UserIx> = keyed.into_iter().map(|(_, u)| u).collect();
         self.by_name = Arc::new(live);
         self.rebuild_name_rank();

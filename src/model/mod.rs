@@ -19,8 +19,10 @@
 //! - `grants`: which active groups carry each product, and whom they reach;
 //! - `notes`: diagnostics, in document order;
 //! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant;
+//! - `compiled`: the tenant as compiled-snapshot bytes, and back;
 //! - `export`: the tenant written back as a snapshot, whole or one item;
-//! - `vocabulary`: what rules can name, ranked for suggestions, built on first use.
+//! - `vocabulary`: what rules can name, ranked for suggestions, and the lookups rules search,
+//!   built on first use.
 //!
 //! INVARIANT: each rule of the contract is decided by one function here: [`Tenant::grants`]
 //! (an inactive group grants nothing), [`membership::in_effect`] (time windows),
@@ -40,7 +42,7 @@ mod store;
 mod vocabulary;
 
 pub use change::{Change, Delta};
-pub use eval::{Actual, Trace};
+pub use eval::{Actual, TooCostly, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
 pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
@@ -53,6 +55,7 @@ use crate::json::Canonical;
 use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::{slug_well_formed, Localized, Note, OrgRole, Stamp};
+use crate::text::NameKey;
 use crate::time::Instant;
 
 use self::attrs::Attributes;
@@ -442,6 +445,12 @@ impl Tenant {
             RecordField::Name => self.user_name(u),
             RecordField::OrgRole => Some(self.org_role(u).as_str()),
         }
+    }
+
+    /// Where `u` sorts among the users shown to people: by name (SPEC §2); a user without a
+    /// name sorts as the empty name.
+    pub(crate) fn user_name_key(&self, u: UserIx) -> NameKey {
+        NameKey::new(self.users.names.get(u.index()).unwrap_or(""))
     }
 
     /// Whether slot `g` holds a group.
