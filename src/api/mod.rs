@@ -695,6 +695,11 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             Request::at(value, "$", &["op"])?;
             answer::lint(t, w, &crate::lint::lint(t));
         }
+        "definition" => definition(t, w, value)?,
+        "snapshot" => {
+            Request::at(value, "$", &["op"])?;
+            answer::snapshot(t, w);
+        }
         "impact" => {
             let mut req = Request::at(value, "$", &["op", "changes", "next", "limit"])?;
             let limit = req.count("limit", 0)?.unwrap_or(1000);
@@ -761,6 +766,60 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             )
         }
     }
+    Ok(())
+}
+
+/// `definition`: exactly one of `user`, `group`, `role`, `product`, `module`, naming an item
+/// the snapshot defines.
+fn definition(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
+    const KINDS: [&str; 5] = ["user", "group", "role", "product", "module"];
+    let mut req = Request::at(
+        value,
+        "$",
+        &["op", "user", "group", "role", "product", "module"],
+    )?;
+    let mut given = Vec::new();
+    for kind in KINDS {
+        if let Some(id) = req.optional_str(kind)? {
+            given.push((kind, id));
+        }
+    }
+    let (kind, id) = match given.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(invalid_request(
+                "$",
+                "one of `user`, `group`, `role`, `product` or `module` is required",
+            ))
+        }
+        [(first, _), (second, _), ..] => {
+            return Err(invalid_request(
+                &json::path_key("$", second),
+                format!("give one of `user`, `group`, `role`, `product` or `module`: `{first}` is given already"),
+            ))
+        }
+    };
+    let path = json::path_key("$", kind);
+    let unknown = |code: ErrorCode| Error::new(code, format!("unknown {kind} `{id}`")).at(&path);
+    let item = match kind {
+        "user" => answer::Item::User(t.user(id).ok_or_else(|| unknown(ErrorCode::UnknownUser))?),
+        "group" => answer::Item::Group(
+            t.group(id)
+                .ok_or_else(|| unknown(ErrorCode::UnknownGroup))?,
+        ),
+        "role" => answer::Item::Role(t.role(id).ok_or_else(|| unknown(ErrorCode::UnknownRole))?),
+        "product" => answer::Item::Product(
+            t.product(id)
+                .ok_or_else(|| unknown(ErrorCode::UnknownProduct))?,
+        ),
+        // The contract has no `unknown-module` code: a module the snapshot does not list is a
+        // request that names nothing.
+        _ => answer::Item::Module(
+            t.listed_module(id)
+                .ok_or_else(|| unknown(ErrorCode::InvalidRequest))?,
+        ),
+    };
+    answer::definition(t, w, item);
     Ok(())
 }
 

@@ -591,6 +591,29 @@ impl Attributes {
         out
     }
 
+    /// `user`'s attributes as `(key, value)`, by column (for writing the user back).
+    pub fn of_user(&self, user: UserIx) -> Vec<(&str, &AttrValue)> {
+        self.columns
+            .iter()
+            .filter_map(|c| Some((c.key(), c.value(user)?)))
+            .collect()
+    }
+
+    /// Every user's attributes as `(user slot, key, value)`, by user (for writing every user
+    /// back): one pass over each column, however many users there are.
+    pub fn every_user(&self) -> Vec<(u32, &str, &AttrValue)> {
+        let mut out = Vec::new();
+        for column in &self.columns {
+            out.extend(
+                column
+                    .cells()
+                    .filter_map(|(u, v)| Some((u, column.key(), column.values.get(v as usize)?))),
+            );
+        }
+        out.sort_by_key(|&(u, _, _)| u);
+        out
+    }
+
     /// The value `field` reads for `user`, if any.
     pub fn value(&self, field: &str, user: UserIx) -> Option<&AttrValue> {
         self.resolve(field).into_iter().find_map(|c| c.value(user))

@@ -22,15 +22,15 @@ use serde_json::Value;
 use crate::error::{Error, ErrorCode};
 use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
+use crate::json::Canonical;
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User, GROUP_KEYS};
+use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User};
 use crate::text::lower;
-use crate::time::Instant;
 
 use super::compile::{group_def, user_tag};
 use super::store::NOWHERE;
-use super::{Group, RoleDef, Tenant, TAG_LIVE};
+use super::{Group, RoleDef, Tenant, UserExtra, TAG_LIVE};
 
 /// One change of a change list, with its ids as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,8 @@ pub enum Change {
         group: String,
         /// The rule, or none.
         rule: Option<Rule>,
+        /// The rule as written, when it is text.
+        source: Option<Canonical>,
     },
     /// Adds a role to a group.
     AddGroupRole {
@@ -126,7 +128,7 @@ pub enum Change {
     /// Removes a product.
     RemoveProduct(String),
     /// Sets or clears the evaluation instant.
-    SetAsOf(Option<Instant>),
+    SetAsOf(Option<Stamp>),
 }
 
 /// Why a change list failed: the change, the field that names the unknown id (if any), and
@@ -268,7 +270,6 @@ impl Tenant {
                         NOWHERE
                     };
                     def.entries.push(super::Entry { user: u, stamps });
-                    def.keys.ensure(GROUP_KEYS, "members");
                 }
                 work.manual.insert(g);
                 work.notes_groups.insert(g);
@@ -291,7 +292,6 @@ impl Tenant {
                         if !def.include.contains(&s) {
                             def.include.push(s);
                         }
-                        def.keys.ensure(GROUP_KEYS, "includeGroups");
                     } else {
                         def.include.retain(|&x| x != s);
                     }
@@ -301,17 +301,16 @@ impl Tenant {
                 work.notes_groups.insert(g);
                 work.group_wide = true;
             }
-            Change::SetRule { group, rule } => {
+            Change::SetRule {
+                group,
+                rule,
+                source,
+            } => {
                 let g = self.live_group(group, Some("group"))?;
                 if let Some(def) = self.def_mut(g) {
                     def.rule = rule.clone().map(Arc::new);
-                    def.rule_invalid = false;
+                    def.rule_source.clone_from(source);
                     def.notes.retain(|n| n.code != "invalid-rule");
-                    if rule.is_some() {
-                        def.keys.ensure(GROUP_KEYS, "rule");
-                    } else {
-                        def.keys.remove(GROUP_KEYS, "rule");
-                    }
                 }
                 work.graph = true;
                 work.full.insert(g);
@@ -327,7 +326,6 @@ impl Tenant {
                         if !def.roles.contains(&r) {
                             def.roles.push(r);
                         }
-                        def.keys.ensure(GROUP_KEYS, "roles");
                     } else {
                         def.roles.retain(|&x| x != r);
                     }
@@ -346,7 +344,6 @@ impl Tenant {
                         if !def.products.contains(&p) {
                             def.products.push(p);
                         }
-                        def.keys.ensure(GROUP_KEYS, "products");
                     } else {
                         def.products.retain(|&x| x != p);
                     }
@@ -360,7 +357,6 @@ impl Tenant {
                 if self.is_active(g) != *active {
                     if let Some(def) = self.def_mut(g) {
                         def.active = *active;
-                        def.keys.ensure(GROUP_KEYS, "isActive");
                     }
                     work.products.extend(self.group_products(g));
                     work.grant_groups.insert(g);
@@ -413,8 +409,11 @@ impl Tenant {
                 }
                 // A new product needs its row in the per-product tables (who it reaches).
                 self.grow();
+                let names = &mut Arc::make_mut(&mut self.catalog).product_names;
+                if let Some(name) = names.get_mut(p.index()) {
+                    name.clone_from(&product.name);
+                }
                 work.products.insert(p);
-                self.note_section("products");
             }
             Change::RemoveProduct(id) => {
                 let p = self.live_product(id, None)?;
@@ -427,8 +426,10 @@ impl Tenant {
                 work.products.insert(p);
                 work.notes_all = true;
             }
-            Change::SetAsOf(instant) => {
-                Arc::make_mut(&mut self.meta).as_of = *instant;
+            Change::SetAsOf(stamp) => {
+                let meta = Arc::make_mut(&mut self.meta);
+                meta.as_of = stamp.as_ref().and_then(|s| s.instant);
+                meta.as_of_text = stamp.as_ref().map(|s| s.text.clone());
                 for (g, def) in self.groups.defs.iter().enumerate() {
                     if def.live && !def.stamps.is_empty() {
                         work.manual.extend(GroupIx::from_usize(g));
@@ -438,14 +439,6 @@ impl Tenant {
             }
         }
         Ok(())
-    }
-
-    /// Records that the snapshot has the list `list` (an upsert into a list the document did
-    /// not have adds it after the other keys).
-    fn note_section(&mut self, list: &str) {
-        if self.meta.sections.of(list) == u32::MAX {
-            Arc::make_mut(&mut self.meta).sections.add(list);
-        }
     }
 
     /// Makes room in every per-slot column for slots added to the id tables.
@@ -461,9 +454,6 @@ impl Tenant {
         if u.homepage.len() < users {
             Arc::make_mut(&mut u.homepage).resize(users, NOWHERE);
         }
-        if u.keys.len() < users {
-            Arc::make_mut(&mut u.keys).resize(users, u64::MAX);
-        }
         if self.name_rank.len() < users {
             Arc::make_mut(&mut self.name_rank).resize(users, u32::MAX);
         }
@@ -473,14 +463,18 @@ impl Tenant {
         let c = &self.catalog;
         if c.role_defs.len() < c.roles.len()
             || c.product_live.len() < c.products.len()
+            || c.product_names.len() < c.products.len()
             || c.module_live.len() < c.modules.len()
             || c.module_required.len() < c.modules.len()
+            || c.module_names.len() < c.modules.len()
         {
             let c = Arc::make_mut(&mut self.catalog);
             c.role_defs.resize(c.roles.len(), RoleDef::default());
             c.product_live.resize(c.products.len(), false);
+            c.product_names.resize(c.products.len(), None);
             c.module_live.resize(c.modules.len(), false);
             c.module_required.resize(c.modules.len(), None);
+            c.module_names.resize(c.modules.len(), None);
         }
         let products = self.catalog.products.len();
         if self.grants.groups.len() < products {
@@ -538,7 +532,6 @@ impl Tenant {
             Arc::make_mut(&mut us.live).insert(u.get());
             Arc::make_mut(&mut us.doc).append(i);
         }
-        self.note_section("users");
         let us = &mut self.users;
         let tag = user_tag(true, user.org_role);
         if us.ids.tag(u) != tag {
@@ -582,11 +575,13 @@ impl Tenant {
         if us.roles.get(i) != roles.as_slice() {
             Arc::make_mut(&mut us.roles).set(i, &roles);
         }
-        let keys = user.keys.bits() as u64;
-        if us.keys.get(i) != Some(&keys) {
-            if let Some(k) = Arc::make_mut(&mut us.keys).get_mut(i) {
-                *k = keys;
-            }
+        let extra = UserExtra::of(user);
+        if us.extras.get(&u) != extra.as_ref() {
+            let extras = Arc::make_mut(&mut us.extras);
+            match extra {
+                Some(extra) => extras.insert(u, extra),
+                None => extras.remove(&u),
+            };
         }
         if us
             .notes
@@ -641,6 +636,9 @@ impl Tenant {
         Arc::make_mut(&mut us.ids).set_tag(u, 0);
         if us.notes.contains_key(&u) {
             Arc::make_mut(&mut us.notes).remove(&u);
+        }
+        if us.extras.contains_key(&u) {
+            Arc::make_mut(&mut us.extras).remove(&u);
         }
         work.liveness.insert(u);
         work.attr_users.push((u, None));
@@ -707,7 +705,6 @@ impl Tenant {
             work.group_liveness.push(group.id.clone());
             work.notes_all = true;
         }
-        self.note_section("groups");
         work.products.extend(old_products);
         work.products.extend(new_products);
         work.graph = true;
@@ -770,7 +767,6 @@ impl Tenant {
             work.notes_all = true;
         }
         work.roles.insert(r);
-        self.note_section("roles");
     }
 
     /// Recomputes what the changes touched.
