@@ -184,7 +184,8 @@ export type ErrorCode =
   | "unknown-product"
   | "rule-syntax"
   | "invalid-rule"
-  | "limit-exceeded";
+  | "limit-exceeded"
+  | "revision-mismatch";
 
 /** A failure on the wire. `path`, `line`, `column`, `expected` are `null` when they do not apply. */
 export interface ErrorDetail {
@@ -309,6 +310,14 @@ export interface ExplainAnswer extends Revisioned {
 export interface PreviewRuleAnswer extends Revisioned {
   count: number;
   users: { user: string; name: string | null }[];
+  /** Fields the rule names that no user has (reading order, once each). */
+  warnings: {
+    code: "unknown-field";
+    field: string;
+    message: string;
+    /** The closest known field, when one is close enough to be a slip. */
+    suggestion: string | null;
+  }[];
 }
 
 export interface WhoCanAccessAnswer extends Revisioned {
@@ -364,7 +373,28 @@ export interface ImpactAnswer extends Revisioned {
     productsGained: string[];
     productsLost: string[];
   }[];
-  groups: { group: string; before: number; after: number }[];
+  /** Sums over every user that changes, whatever `limit` is. */
+  totals: {
+    joined: number;
+    left: number;
+    rolesGained: number;
+    rolesLost: number;
+    permissionsGained: number;
+    permissionsLost: number;
+    productsGained: number;
+    productsLost: number;
+  };
+  /**
+   * Groups whose member count or active state changes, or that are added or removed; a side
+   * where the group does not exist is `null`.
+   */
+  groups: {
+    group: string;
+    before: number | null;
+    after: number | null;
+    activeBefore: boolean | null;
+    activeAfter: boolean | null;
+  }[];
 }
 
 export interface ApplyAnswer extends Revisioned {
@@ -382,6 +412,27 @@ export type LintCode =
   | "rule-matches-nobody"
   | "rule-matches-everyone"
   | "includes-inactive";
+
+/** `definition`: exactly one of the keys, naming an item the snapshot defines. */
+export type DefinitionRequest =
+  | { user: string }
+  | { group: string }
+  | { role: string }
+  | { product: string }
+  | { module: string };
+
+/**
+ * One item as the snapshot now defines it (after every applied change), in the snapshot's own
+ * shape; keys at their default value or `null` are left out.
+ */
+export interface DefinitionAnswer extends Revisioned {
+  definition: SnapshotUser | SnapshotGroup | SnapshotRole | SnapshotProduct | SnapshotModule;
+}
+
+/** The whole snapshot the engine answers for: loading it gives an engine that answers alike. */
+export interface SnapshotAnswer extends Revisioned {
+  snapshot: Snapshot;
+}
 
 export interface LintAnswer extends Revisioned {
   findings: {
@@ -460,6 +511,12 @@ export interface SuggestOptions {
 export interface ApplyOptions {
   /** Labels the new state. */
   revision?: string;
+  /**
+   * The revision the change list was made against: when given, the list applies only if the
+   * engine's revision equals it (`null` matches an engine without one), else the error is
+   * `revision-mismatch` and nothing changes.
+   */
+  base?: string | null;
 }
 
 /** The fields of each op's request, beside `op`. */
@@ -481,6 +538,8 @@ export interface Requests {
   impact: ({ changes: Change[] } | { next: Snapshot }) & ImpactOptions;
   apply: { changes: Change[] } & ApplyOptions;
   lint: {};
+  definition: DefinitionRequest;
+  snapshot: {};
   suggest: { text: string } & SuggestOptions;
 }
 
@@ -503,6 +562,8 @@ export interface Answers {
   impact: ImpactAnswer;
   apply: ApplyAnswer;
   lint: LintAnswer;
+  definition: DefinitionAnswer;
+  snapshot: SnapshotAnswer;
   suggest: SuggestAnswer;
 }
 

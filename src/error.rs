@@ -34,6 +34,9 @@ pub enum ErrorCode {
     InvalidRule,
     /// A limit of the contract is exceeded.
     LimitExceeded,
+    /// An `apply` whose `base` is not the engine's revision: the engine missed or already
+    /// applied a change list.
+    RevisionMismatch,
 }
 
 impl ErrorCode {
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::RuleSyntax => "rule-syntax",
             ErrorCode::InvalidRule => "invalid-rule",
             ErrorCode::LimitExceeded => "limit-exceeded",
+            ErrorCode::RevisionMismatch => "revision-mismatch",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What a change would do (SPEC §7 `impact`): per user, the groups joined and left and the
-//! roles, permissions and products gained and lost; per group, the member counts before and
-//! after.
+//! roles, permissions and products gained and lost; their totals over every user that changes;
+//! per group, the member counts and active states before and after.
 //!
 //! For a change list the two tenants share their slots (the changed one only adds), and the
 //! answer is computed set by set from the apply's [`Delta`]: memberships from the delta itself,
@@ -53,6 +53,65 @@ impl UserChange {
     }
 }
 
+/// The sums of a [`UserChange`]'s lists over every user that changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Memberships gained.
+    pub joined: usize,
+    /// Memberships lost.
+    pub left: usize,
+    /// Roles gained.
+    pub roles_gained: usize,
+    /// Roles lost.
+    pub roles_lost: usize,
+    /// Permissions gained.
+    pub permissions_gained: usize,
+    /// Permissions lost.
+    pub permissions_lost: usize,
+    /// Products gained.
+    pub products_gained: usize,
+    /// Products lost.
+    pub products_lost: usize,
+}
+
+impl Totals {
+    fn add(&mut self, c: &UserChange) {
+        self.joined += c.joined.len();
+        self.left += c.left.len();
+        self.roles_gained += c.roles_gained.len();
+        self.roles_lost += c.roles_lost.len();
+        self.permissions_gained += c.permissions_gained.len();
+        self.permissions_lost += c.permissions_lost.len();
+        self.products_gained += c.products_gained.len();
+        self.products_lost += c.products_lost.len();
+    }
+}
+
+/// One side of a group row: its member count and whether it is active, when it exists.
+pub type GroupSide = Option<(usize, bool)>;
+
+/// A group whose member count or active state changes, or that is added or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupChange {
+    /// The group's id.
+    pub group: String,
+    /// Before the change; `None` when the group does not exist then.
+    pub before: GroupSide,
+    /// After the change; `None` when the group does not exist then.
+    pub after: GroupSide,
+}
+
+impl GroupChange {
+    /// The row for a group, when it is one to list.
+    fn of(group: &str, before: GroupSide, after: GroupSide) -> Option<GroupChange> {
+        (before != after).then(|| GroupChange {
+            group: group.to_owned(),
+            before,
+            after,
+        })
+    }
+}
+
 /// The impact answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Impact {
@@ -60,8 +119,16 @@ pub struct Impact {
     pub total_users: usize,
     /// The first `limit` of them, by id.
     pub users: Vec<UserChange>,
-    /// `(group, before, after)` for every group whose members change, by id.
-    pub groups: Vec<(String, usize, usize)>,
+    /// The sums over every user that changes, listed or not.
+    pub totals: Totals,
+    /// The groups whose member count or active state changes, or that are added or removed, by
+    /// id.
+    pub groups: Vec<GroupChange>,
+}
+
+/// A group's side of a row in `t`.
+fn side(t: &Tenant, g: Option<GroupIx>) -> GroupSide {
+    g.map(|g| (t.members(g).len(), t.is_active(g)))
 }
 
 /// Holders of roles, permissions and products in one tenant, computed as asked.
@@ -182,17 +249,23 @@ pub fn of_changes(before: &Tenant, after: &Tenant, delta: &Delta, limit: usize) 
             entry.1.push(g);
         }
     }
-    let mut groups: Vec<GroupIx> = changed_groups.iter().copied().collect();
+    // Groups whose count, activity or existence may have changed.
+    let mut groups: Vec<GroupIx> = changed_groups
+        .iter()
+        .chain(&delta.grant_groups)
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     after.sort_groups(&mut groups);
     let group_rows = groups
         .iter()
-        .map(|&g| {
-            let was = if in_before(g) {
-                before.members(g).len()
-            } else {
-                0
-            };
-            (after.group_id(g).to_owned(), was, after.members(g).len())
+        .filter_map(|&g| {
+            GroupChange::of(
+                after.group_id(g),
+                side(before, Some(g).filter(|&g| in_before(g))),
+                side(after, Some(g).filter(|&g| after.group_live(g))),
+            )
         })
         .collect();
 
@@ -273,6 +346,7 @@ pub fn of_changes(before: &Tenant, after: &Tenant, delta: &Delta, limit: usize) 
     // Users in `changed` only through the sets may still not change: checked per row.
     let mut users = Vec::new();
     let mut total = 0usize;
+    let mut totals = Totals::default();
     for u in order {
         let change = match own.remove(&u) {
             Some(change) => change,
@@ -318,6 +392,7 @@ pub fn of_changes(before: &Tenant, after: &Tenant, delta: &Delta, limit: usize) 
             continue;
         }
         total += 1;
+        totals.add(&change);
         if users.len() < limit {
             users.push(change);
         }
@@ -325,6 +400,7 @@ pub fn of_changes(before: &Tenant, after: &Tenant, delta: &Delta, limit: usize) 
     Impact {
         total_users: total,
         users,
+        totals,
         groups: group_rows,
     }
 }
@@ -453,10 +529,12 @@ pub fn of_snapshots(before: &Tenant, after: &Tenant, limit: usize) -> Impact {
     ids.dedup();
     let mut users = Vec::new();
     let mut total = 0;
+    let mut totals = Totals::default();
     for id in ids {
         let change = compare(before, after, before.user(id), after.user(id), id);
         if change.is_change() {
             total += 1;
+            totals.add(&change);
             if users.len() < limit {
                 users.push(change);
             }
@@ -469,29 +547,20 @@ pub fn of_snapshots(before: &Tenant, after: &Tenant, limit: usize) -> Impact {
         .collect();
     group_ids.sort_unstable();
     group_ids.dedup();
-    let members = |t: &Tenant, id: &str| -> Vec<String> {
-        let mut ids: Vec<String> = t
-            .group(id)
-            .map(|g| {
-                t.members(g)
-                    .iter()
-                    .map(|u| t.user_id(u).to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        ids.sort_unstable();
-        ids
-    };
     let groups = group_ids
         .into_iter()
         .filter_map(|id| {
-            let (b, a) = (members(before, id), members(after, id));
-            (b != a).then(|| (id.to_owned(), b.len(), a.len()))
+            GroupChange::of(
+                id,
+                side(before, before.group(id)),
+                side(after, after.group(id)),
+            )
         })
         .collect();
     Impact {
         total_users: total,
         users,
+        totals,
         groups,
     }
 }

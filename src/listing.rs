@@ -11,7 +11,7 @@ use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, RoleIx, UserIx};
 use crate::model::{Membership, Tenant};
 use crate::sets::Bits;
-use crate::text::{compare_names, fold, lower};
+use crate::text::{fold, NameKey};
 
 /// A page: 1-based number and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,10 +147,10 @@ pub fn list_groups<'t>(t: &'t Tenant, q: &GroupQuery) -> (usize, Vec<(GroupIx, &
             .chain(role_texts)
             .any(|text| fold(text).contains(needle.as_str()))
     };
-    // Each row carries its name's order key, made once: comparing through `lower` would copy
-    // both names on every comparison, and one long name chosen as a pivot would be copied
+    // Each row carries its name's order key, made once: folding inside the comparison would
+    // copy both names on every comparison, and one long name chosen as a pivot would be copied
     // once per group.
-    let mut rows: Vec<(GroupIx, &str, String)> = t
+    let mut rows: Vec<(GroupIx, &str, NameKey)> = t
         .groups_by_id()
         .filter(|&g| q.include_hidden || t.group_listing(g).visible)
         .filter(|&g| match q.status {
@@ -161,11 +161,12 @@ pub fn list_groups<'t>(t: &'t Tenant, q: &GroupQuery) -> (usize, Vec<(GroupIx, &
         .filter(|&g| matches_search(g))
         .map(|g| {
             let name = t.group_name(g).resolve(&chain, default);
-            (g, name, lower(name))
+            (g, name, NameKey::new(name))
         })
         .collect();
-    let by_name = |a: &(GroupIx, &str, String), b: &(GroupIx, &str, String)| {
-        compare_names((&a.2, a.1), (&b.2, b.1)).then(t.group_rank(a.0).cmp(&t.group_rank(b.0)))
+    let by_name = |a: &(GroupIx, &str, NameKey), b: &(GroupIx, &str, NameKey)| {
+        a.2.cmp(&b.2)
+            .then(t.group_rank(a.0).cmp(&t.group_rank(b.0)))
     };
     let role_count = |g: GroupIx| t.group_roles(g).len();
     match q.sort {

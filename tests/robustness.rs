@@ -146,6 +146,7 @@ const CODES: &[&str] = &[
     "rule-syntax",
     "invalid-rule",
     "limit-exceeded",
+    "revision-mismatch",
 ];
 
 /// An answer is one JSON object carrying `revision`: either an error with a contract code and

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::access::{self, Check, Decision, Source};
 use crate::error::Error;
 use crate::homepage::{self, DashboardSource, RedirectSource};
-use crate::ids::{GroupIx, ProductIx, RoleIx, UserIx};
+use crate::ids::{GroupIx, ModuleIx, ProductIx, RoleIx, UserIx};
 use crate::json::Writer;
 use crate::lint::Finding;
 use crate::listing::{GroupQuery, MemberRow};
@@ -283,7 +283,13 @@ pub fn explain(t: &Tenant, w: &mut Out, g: GroupIx, u: UserIx) {
 }
 
 /// `previewRule`.
-pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
+pub fn preview(
+    t: &Tenant,
+    w: &mut Out,
+    count: usize,
+    first: &[UserIx],
+    unknown: &[(&str, Option<&str>)],
+) {
     w.obj();
     w.key("count");
     w.num(count as u64);
@@ -294,6 +300,23 @@ pub fn preview(t: &Tenant, w: &mut Out, count: usize, first: &[UserIx]) {
         w.key("name");
         w.opt_str(t.user_name(u));
         w.field_str("user", t.user_id(u));
+        w.end_obj();
+    }
+    w.end_arr();
+    w.key("warnings");
+    w.arr();
+    for &(field, suggestion) in unknown {
+        let mut message =
+            format!("no user has the field `{field}`, so it reads as missing for everyone");
+        if let Some(s) = suggestion {
+            message.push_str(&format!("; did you mean `{s}`?"));
+        }
+        w.obj();
+        w.field_str("code", "unknown-field");
+        w.field_str("field", field);
+        w.field_str("message", &message);
+        w.key("suggestion");
+        w.opt_str(suggestion);
         w.end_obj();
     }
     w.end_arr();
@@ -414,6 +437,38 @@ pub fn list_groups(
     w.end_obj();
 }
 
+/// An item of the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub enum Item {
+    User(UserIx),
+    Group(GroupIx),
+    Role(RoleIx),
+    Product(ProductIx),
+    Module(ModuleIx),
+}
+
+/// `{"definition": <item in the snapshot's shape>}`.
+pub fn definition(t: &Tenant, w: &mut Out, item: Item) {
+    w.obj();
+    w.key("definition");
+    match item {
+        Item::User(u) => t.write_user(w, u),
+        Item::Group(g) => t.write_group(w, g),
+        Item::Role(r) => t.write_role(w, r),
+        Item::Product(p) => t.write_product(w, p),
+        Item::Module(m) => t.write_module(w, m),
+    }
+    w.end_obj();
+}
+
+/// `{"snapshot": <the whole snapshot>}`.
+pub fn snapshot(t: &Tenant, w: &mut Out) {
+    w.obj();
+    w.key("snapshot");
+    t.write_snapshot(w);
+    w.end_obj();
+}
+
 /// `lint`.
 pub fn lint(t: &Tenant, w: &mut Out, findings: &[Finding]) {
     w.obj();
@@ -437,18 +492,47 @@ pub fn impact(w: &mut Out, impact: &crate::impact::Impact) {
     w.obj();
     w.key("groups");
     w.arr();
-    for (group, before, after) in &impact.groups {
+    for row in &impact.groups {
+        let count = |w: &mut Out, side: crate::impact::GroupSide| match side {
+            Some((n, _)) => w.num(n as u64),
+            None => w.null(),
+        };
+        let active = |w: &mut Out, side: crate::impact::GroupSide| match side {
+            Some((_, a)) => w.bool(a),
+            None => w.null(),
+        };
         w.obj();
+        w.key("activeAfter");
+        active(w, row.after);
+        w.key("activeBefore");
+        active(w, row.before);
         w.key("after");
-        w.num(*after as u64);
+        count(w, row.after);
         w.key("before");
-        w.num(*before as u64);
-        w.field_str("group", group);
+        count(w, row.before);
+        w.field_str("group", &row.group);
         w.end_obj();
     }
     w.end_arr();
     w.key("totalUsers");
     w.num(impact.total_users as u64);
+    let t = &impact.totals;
+    w.key("totals");
+    w.obj();
+    for (key, n) in [
+        ("joined", t.joined),
+        ("left", t.left),
+        ("permissionsGained", t.permissions_gained),
+        ("permissionsLost", t.permissions_lost),
+        ("productsGained", t.products_gained),
+        ("productsLost", t.products_lost),
+        ("rolesGained", t.roles_gained),
+        ("rolesLost", t.roles_lost),
+    ] {
+        w.key(key);
+        w.num(n as u64);
+    }
+    w.end_obj();
     w.key("users");
     w.arr();
     for u in &impact.users {

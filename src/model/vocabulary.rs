@@ -17,12 +17,12 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::hash::Map;
-use crate::ids::{GroupIx, UserIx};
-use crate::rules::is_number_word;
+use crate::ids::{GroupIx, Ix, UserIx};
+use crate::rules::{is_number_word, RecordField, Rule};
 use crate::sets::Bits;
 use crate::text::{fold, lower};
 
-use super::attrs::{resolved_value_counts, AttrValue};
+use super::attrs::{resolved_value_counts, AttrValue, Lookup};
 use super::Tenant;
 
 /// How many entries starting with a partial token are gathered and sorted; past that, the
@@ -41,12 +41,15 @@ pub struct Vocabulary {
     columns: OnceLock<Vec<ColumnCells>>,
     /// The values of `id`, `name` and `orgRole`.
     record: [OnceLock<Arc<Values>>; 3],
+    /// The users by the lowercase text of `id`, `name` and `orgRole`.
+    record_lookups: [OnceLock<Arc<Lookup>>; 3],
 }
 
 #[derive(Default)]
 struct ColumnCells {
     values: OnceLock<Arc<Values>>,
     reports: OnceLock<Arc<Ranked<UserChoice>>>,
+    lookup: OnceLock<Arc<Lookup>>,
 }
 
 impl fmt::Debug for Vocabulary {
@@ -590,16 +593,6 @@ fn is_date(text: &str) -> bool {
         && matches!(b.get(10), None | Some(b'T' | b't' | b' '))
 }
 
-/// Which user-record field `field` names (the exact spellings only, as rules read them).
-fn record(field: &str) -> Option<usize> {
-    match field {
-        "id" => Some(0),
-        "name" => Some(1),
-        "orgRole" => Some(2),
-        _ => None,
-    }
-}
-
 impl Tenant {
     fn vocabulary_columns(&self) -> &[ColumnCells] {
         self.vocabulary.columns.get_or_init(|| {
@@ -619,22 +612,15 @@ impl Tenant {
                 .iter()
                 .filter(|&&u| self.user_name(u).is_some_and(|n| !n.is_empty()))
                 .count();
-            let mut fields = vec![
-                FieldChoice {
-                    key: "id".into(),
-                    count: users,
-                },
-                FieldChoice {
-                    key: "name".into(),
-                    count: named,
-                },
-                FieldChoice {
-                    key: "orgRole".into(),
-                    count: users,
-                },
-            ];
+            let mut fields: Vec<FieldChoice> = RecordField::ALL
+                .into_iter()
+                .map(|r| FieldChoice {
+                    key: r.key().into(),
+                    count: if r == RecordField::Name { named } else { users },
+                })
+                .collect();
             for column in self.attrs.columns() {
-                if record(column.key()).is_some() || column.holders() == 0 {
+                if RecordField::of(column.key()).is_some() || column.holders() == 0 {
                     continue;
                 }
                 let count = column
@@ -654,10 +640,78 @@ impl Tenant {
         })
     }
 
+    /// The [`Lookup`] of attribute column `index`, built on first use.
+    pub(crate) fn column_lookup(&self, index: usize) -> Option<Arc<Lookup>> {
+        let column = self.attrs.column(index)?;
+        let cell = self.vocabulary_columns().get(index)?;
+        Some(
+            cell.lookup
+                .get_or_init(|| Arc::new(column.lookup()))
+                .clone(),
+        )
+    }
+
+    /// The live users by the lowercase text of record field `r`, built on first use.
+    pub(crate) fn record_lookup(&self, r: RecordField) -> Arc<Lookup> {
+        let build = || {
+            let texts = self
+                .users_by_name()
+                .iter()
+                .filter_map(|&u| {
+                    let text = self.record_str(r, u)?;
+                    Some((lower(text).into_boxed_str(), u.get()))
+                })
+                .collect();
+            Arc::new(Lookup::of_texts(texts))
+        };
+        match self.vocabulary.record_lookups.get(r.index()) {
+            Some(cell) => cell.get_or_init(build).clone(),
+            None => build(),
+        }
+    }
+
+    /// The fields `rule` names, in reading order and once each, that no user holds and that
+    /// are not record fields, each with the closest field the tenant knows (`previewRule`'s
+    /// `unknown-field` warnings): a typo such as `departmnt` would otherwise read as missing
+    /// for everyone, silently.
+    pub fn unknown_fields<'r>(&self, rule: &'r Rule) -> Vec<(&'r str, Option<&str>)> {
+        let mut out: Vec<(&'r str, Option<&str>)> = Vec::new();
+        for cond in rule.conditions() {
+            let Some(field) = cond.field.as_deref() else {
+                continue;
+            };
+            let known = RecordField::of(field).is_some()
+                || self.attrs.resolve(field).iter().any(|c| c.holders() > 0);
+            if known || out.iter().any(|(f, _)| *f == field) {
+                continue;
+            }
+            out.push((field, None));
+        }
+        if out.is_empty() {
+            return out;
+        }
+        let fields = self.field_choices();
+        for (field, suggestion) in &mut out {
+            let wanted: Vec<char> = lower(field).chars().collect();
+            // Close enough to be a slip: a third of the name's length, at least one edit.
+            let within = wanted.len().max(3) / 3;
+            let mut best: Option<(usize, &str)> = None;
+            for choice in (0..fields.len()).filter_map(|i| fields.get(i)) {
+                let key: &str = &choice.key;
+                let d = edit_distance(&wanted, &lower(key).chars().collect::<Vec<_>>());
+                if d <= within && best.is_none_or(|(bd, bk)| (d, key) < (bd, bk)) {
+                    best = Some((d, key));
+                }
+            }
+            *suggestion = best.map(|(_, key)| key);
+        }
+        out
+    }
+
     /// The values of `field` as rules read it, merged as `=` takes them, ranked.
     pub fn value_choices(&self, field: &str) -> Arc<Values> {
-        if let Some(r) = record(field) {
-            let cell = self.vocabulary.record.get(r);
+        if let Some(r) = RecordField::of(field) {
+            let cell = self.vocabulary.record.get(r.index());
             return match cell {
                 Some(cell) => cell.get_or_init(|| Arc::new(self.record_values(r))).clone(),
                 None => Arc::default(),
@@ -690,15 +744,11 @@ impl Tenant {
         self.values_of(merger, true)
     }
 
-    fn record_values(&self, r: usize) -> Values {
+    fn record_values(&self, r: RecordField) -> Values {
         let texts: Vec<&str> = self
             .users_by_name()
             .iter()
-            .filter_map(|&u| match r {
-                0 => Some(self.user_id(u)),
-                1 => self.user_name(u),
-                _ => Some(self.org_role(u).as_str()),
-            })
+            .filter_map(|&u| self.record_str(r, u))
             .collect();
         let lowered: Vec<Cow<'_, str>> = texts
             .iter()
@@ -761,7 +811,7 @@ impl Tenant {
     /// Every user, ranked by how many users name them in `field` (their direct reports when
     /// `field` is `manager`): what `field REPORTS TO` can name.
     pub fn report_choices(&self, field: &str) -> Arc<Ranked<UserChoice>> {
-        if record(field).is_some() {
+        if RecordField::of(field).is_some() {
             return Arc::new(self.reports_through(field, &[]));
         }
         let indices = self.attrs.resolve_indices(field);
@@ -780,14 +830,9 @@ impl Tenant {
     fn reports_through(&self, field: &str, indices: &[usize]) -> Ranked<UserChoice> {
         // How many users name each text, exactly (ids compare exactly).
         let mut named: Map<&str, usize> = Map::default();
-        if let Some(r) = record(field) {
+        if let Some(r) = RecordField::of(field) {
             for &u in self.users_by_name() {
-                let text = match r {
-                    0 => Some(self.user_id(u)),
-                    1 => self.user_name(u),
-                    _ => Some(self.org_role(u).as_str()),
-                };
-                if let Some(text) = text {
+                if let Some(text) = self.record_str(r, u) {
                     *named.entry(text).or_default() += 1;
                 }
             }
@@ -823,10 +868,49 @@ impl Tenant {
     }
 }
 
+/// The Levenshtein distance between two texts, by characters, in one row of memory.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        let mut left = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let cost = usize::from(ca != cb);
+            let here = (diagonal + cost).min(up + 1).min(left + 1);
+            diagonal = up;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = here;
+            }
+            left = here;
+        }
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_and_substitutions() {
+        let d = |a: &str, b: &str| {
+            edit_distance(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(d("departmnt", "department"), 1);
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("abc", ""), 3);
+        assert_eq!(d("état", "etat"), 1, "characters, not bytes");
+        assert_eq!(d("same", "same"), 0);
+    }
 
     fn ranked(labels: &[&str], details: Option<&[&str]>) -> Ranked<usize> {
         Ranked::new(

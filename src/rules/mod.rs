@@ -1,5 +1,5 @@
 //! Dynamic membership rules (SPEC §4): the AST, its JSON form, the text syntax and its
-//! canonical formatting. Evaluation over users lives in `crate::eval`.
+//! canonical formatting. Evaluation over users lives in `crate::model` (`eval`).
 //!
 //! INVARIANT: every [`Rule`] that leaves this module respects the rule limits of SPEC §8
 //! (nesting, size, `IN` lists: see [`crate::limits`]).
@@ -68,6 +68,47 @@ impl Scalar {
             Scalar::Number(n) => number_json(*n),
             Scalar::Bool(b) => Value::Bool(*b),
         }
+    }
+}
+
+/// A field that reads the user record rather than the attributes (SPEC §4.1). Only these
+/// exact spellings do: `Name` or `ID` read attributes of those keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordField {
+    /// `id`: the user's id.
+    Id,
+    /// `name`: the display name.
+    Name,
+    /// `orgRole`: `owner`, `admin` or `member`.
+    OrgRole,
+}
+
+impl RecordField {
+    /// Every record field, in the order suggestions list them.
+    pub const ALL: [RecordField; 3] = [RecordField::Id, RecordField::Name, RecordField::OrgRole];
+
+    /// The record field a condition's `field` names, if any.
+    pub fn of(field: &str) -> Option<RecordField> {
+        match field {
+            "id" => Some(RecordField::Id),
+            "name" => Some(RecordField::Name),
+            "orgRole" => Some(RecordField::OrgRole),
+            _ => None,
+        }
+    }
+
+    /// How rules spell it.
+    pub fn key(self) -> &'static str {
+        match self {
+            RecordField::Id => "id",
+            RecordField::Name => "name",
+            RecordField::OrgRole => "orgRole",
+        }
+    }
+
+    /// Its position in [`RecordField::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 

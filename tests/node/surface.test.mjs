@@ -197,7 +197,8 @@ test("impact previews changes or a whole snapshot, and apply changes the engine"
   assert.deepEqual(impact.users.map((u) => [u.user, u.joined]), [["u3", ["g1"]]]);
   assert.equal(e.members("g1").total, 1, "impact changes nothing");
   const next = { ...SNAPSHOT, groups: SNAPSHOT.groups.filter((g) => g.id !== "g2") };
-  assert.deepEqual(e.impact(next).groups.map((g) => [g.group, g.before, g.after]), [["g2", 2, 0]]);
+  assert.deepEqual(e.impact(next).groups.map((g) => [g.group, g.before, g.after, g.activeAfter]), [["g2", 2, null, null]]);
+  assert.equal(e.impact(next).totals.left, 2, "both members of the removed group leave it");
   throwsAt(() => e.impact([{ addMember: { group: "nope", user: "u3" } }]), "unknown-group", {
     path: "$.changes[0].addMember.group",
     line: null,
