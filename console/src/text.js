@@ -1,44 +1,4 @@
-// Text helpers shared by the page and the worker.
-
-const SPECIAL = { ł: "l", ø: "o", ß: "ss", æ: "ae", œ: "oe", đ: "d", ı: "i" };
-
-/**
- * Folds text for search the way the engine does (SPEC §7): Unicode NFKD, combining marks
- * removed, lowercase, and ł→l, ø→o, ß→ss, æ→ae, œ→oe. `equipe` finds `Équipe`.
- */
-export function fold(text) {
-  return String(text)
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[łøßæœđı]/g, (c) => SPECIAL[c]);
-}
-
-/**
- * The value a rule condition reads from a user record (SPEC §4.1): `id`, `name` and `orgRole`
- * from the record; any other field from the attributes, exact key first, then a key equal
- * without case; `job` means `jobTitle` unless an attribute is named `job`. For display only:
- * results always come from the engine.
- */
-export function readField(user, field) {
-  if (field === "id") return user.id;
-  if (field === "name") return user.name ?? null;
-  if (field === "orgRole") return user.orgRole ?? "member";
-  const attributes = user.attributes ?? {};
-  const found = attribute(attributes, field);
-  if (found !== undefined) return found;
-  if (field.toLowerCase() === "job") return attribute(attributes, "jobTitle") ?? null;
-  return null;
-}
-
-function attribute(attributes, field) {
-  if (Object.hasOwn(attributes, field)) return attributes[field];
-  const lower = field.toLowerCase();
-  for (const key of Object.keys(attributes)) {
-    if (key.toLowerCase() === lower) return attributes[key];
-  }
-  return undefined;
-}
+// Character offsets: the contract counts Unicode characters, JavaScript strings UTF-16 units.
 
 /** UTF-16 index of the code point offset `offset` in `text` (the contract counts characters). */
 export function indexOfChar(text, offset) {
