@@ -4,8 +4,8 @@
 //
 // Builds the console, serves it, loads the file in headless Chromium (as an admin would,
 // through the load dialog), collects garbage in the page and its worker, then prints the
-// JavaScript heaps (page and engine worker), the worker's WebAssembly memory, and the
-// renderer process's resident memory (RSS and PSS from /proc, Linux only). With `runs`, each
+// page's JavaScript heap and the renderer process's resident memory (RSS and PSS from /proc,
+// Linux only), which holds the page, the engine worker and its WebAssembly memory. With `runs`, each
 // run starts a fresh browser and the median is printed too.
 
 import { execFileSync } from "node:child_process";
@@ -34,8 +34,9 @@ function renderers() {
   const out = [];
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (!args[0].includes("chrom") || !args.includes("--type=renderer")) continue;
+      // Chromium rewrites its command line as one string: look for the words in it.
+      const line = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (!line.includes("chrom") || !line.includes("--type=renderer")) continue;
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
       const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) * 1024;
       out.push({ pid: Number(pid), rss: field("Rss"), pss: field("Pss") });
@@ -67,17 +68,18 @@ async function measure(base) {
     const loadMs = Date.now() - started;
     await page.waitForFunction(() => !document.querySelector(".table-wrap.is-loading"));
     await page.waitForTimeout(1000);
-    const worker = page.workers()[0];
+    const [worker] = page.workers();
     for (let i = 0; i < 3; i++) {
       await page.evaluate(() => globalThis.gc?.());
       await worker.evaluate(() => globalThis.gc?.());
       await page.waitForTimeout(300);
     }
     const pageHeap = await page.evaluate(() => performance.memory.usedJSHeapSize);
-    const workerHeap = await worker.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+    // Workers have no performance.memory: the renderer's RSS counts the worker, its heap and
+    // the engine's WebAssembly memory.
     const processes = renderers();
     const renderer = processes.reduce((a, b) => (b.rss > (a?.rss ?? 0) ? b : a), null);
-    return { loadMs, pageHeap, workerHeap, rss: renderer?.rss ?? null, pss: renderer?.pss ?? null, renderers: processes.length };
+    return { loadMs, pageHeap, rss: renderer?.rss ?? null, pss: renderer?.pss ?? null, renderers: processes.length };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
@@ -94,7 +96,7 @@ try {
     results.push(result);
     console.log(
       `run ${run + 1}: loaded in ${result.loadMs} ms; renderer RSS ${mb(result.rss)}, PSS ${mb(result.pss)}; ` +
-        `page heap ${mb(result.pageHeap)}, worker heap ${result.workerHeap === null ? "?" : mb(result.workerHeap)} ` +
+        `page heap ${mb(result.pageHeap)} ` +
         `(${result.renderers} renderer process${result.renderers === 1 ? "" : "es"})`,
     );
   }

@@ -14,6 +14,7 @@ import {
   Message,
   Note,
   PageHead,
+  Pager,
   UserLink,
   formatNumber,
   plural,
@@ -226,7 +227,11 @@ const TILES = [
   ["productsGained", "productsLost", "product", "products"],
 ];
 
+const USER_PAGE = 20;
+
 function ImpactCard({ pending, impact }) {
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [impact.data]);
   if (!pending.length) {
     return (
       <Card title="Impact">
@@ -276,7 +281,7 @@ function ImpactCard({ pending, impact }) {
       <Card title="Groups" subtitle="Member counts and status, before and after" pad={false}>
         {data.groups.length ? (
           <div class="table-wrap">
-            <table class="table compact" data-testid="impact-groups">
+            <table class="table compact stack-narrow" data-testid="impact-groups">
               <thead>
                 <tr>
                   <th>Group</th>
@@ -292,12 +297,12 @@ function ImpactCard({ pending, impact }) {
                     <td>
                       {g.after === null ? names.groups[g.group] ?? g.group : <GroupLink id={g.group} name={names.groups[g.group]} />}
                     </td>
-                    <td class="num">{g.before === null ? <span class="muted">—</span> : formatNumber(g.before)}</td>
-                    <td class="num">{g.after === null ? <span class="muted">—</span> : formatNumber(g.after)}</td>
-                    <td class="num">
+                    <td class="num" data-label="Before">{g.before === null ? <span class="muted">—</span> : formatNumber(g.before)}</td>
+                    <td class="num" data-label="After">{g.after === null ? <span class="muted">—</span> : formatNumber(g.after)}</td>
+                    <td class="num" data-label="Change">
                       <Delta value={(g.after ?? 0) - (g.before ?? 0)} />
                     </td>
-                    <td data-testid="impact-group-status">
+                    <td data-testid="impact-group-status" data-label="Status">
                       <GroupStatus group={g} />
                     </td>
                   </tr>
@@ -311,12 +316,16 @@ function ImpactCard({ pending, impact }) {
       </Card>
       <Card
         title="Users"
-        subtitle={data.totalUsers > data.users.length ? `The first ${formatNumber(data.users.length)} of ${formatNumber(data.totalUsers)}` : "Everyone whose access changes"}
+        subtitle={
+          data.totalUsers > data.users.length
+            ? `The first ${formatNumber(data.users.length)} of ${formatNumber(data.totalUsers)} users whose access changes; the totals above count them all`
+            : "Everyone whose access changes"
+        }
         pad={false}
       >
         {data.users.length ? (
           <div class="table-wrap">
-            <table class="table compact impact-users" data-testid="impact-user-table">
+            <table class="table compact impact-users stack-narrow" data-testid="impact-user-table">
               <thead>
                 <tr>
                   <th>User</th>
@@ -327,21 +336,21 @@ function ImpactCard({ pending, impact }) {
                 </tr>
               </thead>
               <tbody>
-                {data.users.map((u) => (
+                {data.users.slice((page - 1) * USER_PAGE, page * USER_PAGE).map((u) => (
                   <tr data-user={u.user}>
                     <td>
                       <UserLink id={u.user} name={names.users[u.user]} />
                     </td>
-                    <td>
+                    <td data-label="Groups">
                       <Diff gained={u.joined} lost={u.left} name={(g) => names.groups[g] ?? g} />
                     </td>
-                    <td>
+                    <td data-label="Roles">
                       <Diff gained={u.rolesGained} lost={u.rolesLost} name={(r) => names.roles[r] ?? r} />
                     </td>
-                    <td>
+                    <td data-label="Permissions">
                       <Diff gained={u.permissionsGained} lost={u.permissionsLost} name={(p) => p} code />
                     </td>
-                    <td>
+                    <td data-label="Products">
                       <Diff gained={u.productsGained} lost={u.productsLost} name={(p) => names.products[p] ?? p} />
                     </td>
                   </tr>
@@ -352,6 +361,7 @@ function ImpactCard({ pending, impact }) {
         ) : (
           <p class="card-body muted">Nobody's access changes.</p>
         )}
+        {data.users.length > USER_PAGE ? <Pager page={page} pageSize={USER_PAGE} total={data.users.length} onPage={setPage} noun="listed users" /> : null}
       </Card>
     </div>
   );
@@ -375,16 +385,28 @@ function Delta({ value, testid }) {
   );
 }
 
+/** What a user gains and loses of one kind: the first few by name, then how many more. */
 function Diff({ gained, lost, name, code }) {
+  const SHOWN = 3;
   if (!gained.length && !lost.length) return <span class="muted">—</span>;
+  const side = (items, sign, tone) => (
+    <>
+      {items.slice(0, SHOWN).map((item) => (
+        <span class={`diff-item ${tone}`}>
+          {sign} {code ? <code>{name(item)}</code> : name(item)}
+        </span>
+      ))}
+      {items.length > SHOWN ? (
+        <span class={`diff-item ${tone} diff-more`} title={items.slice(SHOWN).map(name).join(", ")}>
+          {sign} {formatNumber(items.length - SHOWN)} more
+        </span>
+      ) : null}
+    </>
+  );
   return (
     <span class="diff">
-      {gained.map((item) => (
-        <span class="diff-item gained">+ {code ? <code>{name(item)}</code> : name(item)}</span>
-      ))}
-      {lost.map((item) => (
-        <span class="diff-item lost">− {code ? <code>{name(item)}</code> : name(item)}</span>
-      ))}
+      {side(gained, "+", "gained")}
+      {side(lost, "−", "lost")}
     </span>
   );
 }
