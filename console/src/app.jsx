@@ -63,7 +63,7 @@ export function App() {
   /** A short message; one with the same `key` as a visible one replaces it. */
   const toast = useCallback((text, tone = "neutral", action = null, key = null) => {
     const id = Math.random();
-    setToasts((list) => [...list.filter((item) => key === null || item.key !== key).slice(-2), { id, text, tone, action, key }]);
+    setToasts((list) => [...list.filter((item) => key === null || item.key !== key).slice(-1), { id, text, tone, action, key }]);
     setTimeout(() => setToasts((list) => list.filter((item) => item.id !== id)), action ? 7000 : 4500);
   }, []);
   const dismiss = (id) => setToasts((list) => list.filter((item) => item.id !== id));

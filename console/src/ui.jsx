@@ -98,9 +98,14 @@ export function Icon({ name, size = 16, class: className = "" }) {
 // ---------------------------------------------------------------------------------------------
 // Text
 
+/** `2 member(s)` → `2 members`, `1 member(s)` → `1 member`: a count says which it is. */
+export function plurals(text) {
+  return text.replace(/\b(\d[\d,]*) (\p{L}+)\(s\)/gu, (_, count, word) => `${count} ${count === "1" ? word : `${word}s`}`);
+}
+
 /** Renders `code` spans for the backticked parts of an engine message. */
 export function Message({ text }) {
-  const parts = String(text ?? "").split("`");
+  const parts = plurals(String(text ?? "")).split("`");
   return (
     <>
       {parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}

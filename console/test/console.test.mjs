@@ -442,6 +442,7 @@ describe("lint", () => {
     assert.ok(titles.length >= 2, titles.join(", "));
     for (const title of titles) assert.doesNotMatch(title, /^[a-z]+(-[a-z]+)+$/, `a section is titled with a code: ${title}`);
     assert.ok(titles.includes("Tiny group"), titles.join(", "));
+    assert.doesNotMatch(await page.getByTestId("lint-findings").textContent(), /\(s\)/, "plurals are written out");
     await shotAll("lint");
     await page.locator('[data-code="tiny-group"]').click();
     const tiny = engineAnswer({ op: "lint" }).findings.filter((f) => f.code === "tiny-group").length;
@@ -663,6 +664,26 @@ describe("loading", () => {
     await shotAll("group-invalid-rule");
     await go("#/lint");
     await page.locator('[data-testid="lint-findings"] .card-title', { hasText: "Invalid rule" }).waitFor();
+  });
+
+  it("runs a user search typed while a tenant loads again when the load ends", async () => {
+    // A tenant big enough to take a moment, with one user the sample does not have.
+    const other = JSON.parse(sampleText);
+    other.revision = "sample-with-newcomer";
+    for (let i = 0; i < 20_000; i++) other.users.push({ id: `u-filler-${i}`, name: `Filler ${i}`, attributes: { department: "Filler" } });
+    other.users.push({ id: "u-newcomer", name: "Zoé Newcomer" });
+    await go("#/users");
+    await page.getByTestId("user-search").waitFor();
+    const dropped = await page.evaluateHandle((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], "newcomer.json", { type: "application/json" }));
+      return transfer;
+    }, JSON.stringify(other));
+    await page.dispatchEvent(".shell", "drop", { dataTransfer: dropped });
+    await page.getByTestId("user-search").fill("newcomer");
+    await page.getByTestId("tenant-card").getByText("newcomer.json").waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="user-list"] [data-user="u-newcomer"]').waitFor();
+    await page.getByTestId("user-search").fill("");
   });
 
   it("loads the sample tenant again", async () => {

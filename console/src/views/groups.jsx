@@ -432,7 +432,13 @@ function RuleCard({ def, staged, count }) {
   return (
     <Card
       title="Dynamic rule"
-      subtitle={def.rule ? `${plural(count, "user")} match it today` : "Members come only from the list and from included groups."}
+      subtitle={
+        def.ruleError
+          ? "Invalid: it matches nobody until it is fixed (see above)."
+          : def.rule
+            ? `${plural(count, "user")} ${count === 1 ? "matches" : "match"} it today`
+            : "Members come only from the list and from included groups."
+      }
       actions={
         <>
           <a class="btn btn-small" href={`#/rules?group=${encodeURIComponent(def.id)}`}>
@@ -447,7 +453,6 @@ function RuleCard({ def, staged, count }) {
       }
     >
       {def.ruleText !== null ? <pre class="code-block" data-testid="group-rule">{def.ruleText}</pre> : null}
-      {def.ruleError ? <ErrorNote error={def.ruleError} title="This rule is invalid: the group has no dynamic members" /> : null}
       {!def.rule ? <p class="muted">No rule.</p> : null}
       {stagedRule ? (
         <Note tone="info" title="A new rule is staged">
