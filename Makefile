@@ -10,6 +10,8 @@ CONSOLE_DEPS := console/node_modules/.package-lock.json
 EXAMPLES_DEPS := examples/node_modules/.package-lock.json
 WORKERD_DEPS := examples/workerd/node_modules/.package-lock.json
 EDGE_BENCH_DEPS := benches/edge/node_modules/.package-lock.json
+SERVE_DEPS := tests/serve/node_modules/.package-lock.json
+SERVE_DIR := $(TARGET_DIR)/serve-bench
 EDGE_DIR := $(TARGET_DIR)/workerd
 # The wasm package, rebuilt only when what it is built from changed (for `make console`).
 PACKAGE := pkg/inline/groupgate.js
@@ -17,10 +19,10 @@ PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/
 
 .PHONY: ci setup setup-wasm demo bench-smoke test wasm-abi wasm-js test-host test-node test-browser \
 	test-console test-examples test-hostile test-workerd console native-answers size fmt-check clippy \
-	node-deps bench bench-edge fuzz-smoke
+	node-deps bench bench-edge fuzz-smoke test-serve bench-serve
 
 ci: setup fmt-check clippy test wasm-abi wasm-js test-host test-node test-browser test-console \
-	test-examples test-workerd test-hostile fuzz-smoke size bench-smoke
+	test-examples test-workerd test-serve test-hostile fuzz-smoke size bench-smoke
 
 # Everything the checks need, installed idempotently (each step skips what is there).
 setup: setup-wasm node-deps
@@ -96,6 +98,29 @@ $(WORKERD_DEPS): examples/workerd/package.json examples/workerd/package-lock.jso
 
 $(EDGE_BENCH_DEPS): benches/edge/package.json benches/edge/package-lock.json
 	cd benches/edge && npm ci --no-audit --no-fund
+
+# `groupgate serve` with real parts: behind Debian's nginx (auth_request, and two replicas behind
+# it as a load balancer), AuthZEN endpoints, hostile HTTP, and a reload and applies under load
+# from autocannon (pinned in tests/serve). Everything on 127.0.0.1, every process stopped.
+test-serve: $(SERVE_DEPS)
+	scripts/apt-install.sh nginx
+	cargo build -q -p groupgate-host
+	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/debug/groupgate) timeout 300 node --test tests/serve/
+
+$(SERVE_DEPS): tests/serve/package.json tests/serve/package-lock.json
+	cd tests/serve && npm ci --no-audit --no-fund
+
+# `groupgate serve` (release) on the large tenant: req/s, p50 and p99 per route (BENCHMARKS.md).
+# SERVE_RUNS and SERVE_SECONDS change the number of runs and the seconds of load per route.
+bench-serve: $(SERVE_DEPS)
+	cargo build -q --release -p groupgate-host
+	mkdir -p $(SERVE_DIR)
+	$(TARGET_DIR)/release/groupgate gen --size large > $(SERVE_DIR)/large.json
+	$(TARGET_DIR)/release/groupgate compile --snapshot $(SERVE_DIR)/large.json --out $(SERVE_DIR)/large.ggc --native
+	cargo run -q --release -p groupgate-workload --example plan large 1 > $(SERVE_DIR)/large.plan.json
+	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/release/groupgate) node benches/serve/bench.mjs \
+	  --compiled $(SERVE_DIR)/large.ggc --plan $(SERVE_DIR)/large.plan.json \
+	  --runs $(or $(SERVE_RUNS),3) --duration $(or $(SERVE_SECONDS),5)
 
 # The same Worker on the large tenant: cold start, memory, requests under load (BENCHMARKS.md).
 # EDGE_RUNS and EDGE_SECONDS change the number of runs and the seconds of load per route.

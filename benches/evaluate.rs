@@ -12,6 +12,8 @@
 //! * `preview_rule/<n>`: the five fixed rules of increasing complexity;
 //! * `members`: the largest group, first page;
 //! * `lint`: the hygiene findings of the whole tenant;
+//! * `definition_group`, `definition_user`: the largest group and one user as the snapshot
+//!   defines them; `snapshot`: the whole tenant written back (its size is printed);
 //! * `impact` (removing a composite group), `apply_add_member`, `apply_upsert_user` (one
 //!   attribute), `apply_set_rule`: the change questions;
 //! * `load_compiled`: restoring the engine from its compiled bytes.
@@ -99,7 +101,7 @@ fn evaluate(c: &mut Criterion) {
         let checks = tenant.check_sequence(SEED, CHECKS);
         let allowed = checks
             .iter()
-            .filter(|(user, product)| engine.check(user, product).allowed());
+            .filter(|(user, product)| engine.decide(user, product).allowed());
         eprintln!(
             "{}: check allows {:.2}% of the {} pairs",
             size.name,
@@ -112,7 +114,7 @@ fn evaluate(c: &mut Criterion) {
                 checks
                     .iter()
                     .filter(|(user, product)| {
-                        engine.check(black_box(user), black_box(product)).allowed()
+                        engine.decide(black_box(user), black_box(product)).allowed()
                     })
                     .count()
             })
@@ -172,6 +174,37 @@ fn evaluate(c: &mut Criterion) {
         expect_answer(&mut engine, "members", &members);
         group.bench_function("members", |b| {
             b.iter(|| engine.answer_json(black_box(&members)))
+        });
+
+        // definition: the largest group (its member entries are the largest item) and a user;
+        // snapshot: the whole tenant written back.
+        let definitions = [
+            format!(
+                "{{\"op\":\"definition\",\"group\":\"g{}\"}}",
+                tenant.largest_group()
+            ),
+            format!(
+                "{{\"op\":\"definition\",\"user\":\"{}\"}}",
+                groupgate_workload::user_id(1)
+            ),
+        ];
+        for (name, request) in ["definition_group", "definition_user"]
+            .iter()
+            .zip(&definitions)
+        {
+            expect_answer(&mut engine, name, request);
+            group.bench_function(*name, |b| b.iter(|| engine.answer_json(black_box(request))));
+        }
+        let snapshot_request = r#"{"op":"snapshot"}"#;
+        expect_answer(&mut engine, "snapshot", snapshot_request);
+        eprintln!(
+            "{}: the snapshot answer is {} bytes (the generated snapshot {})",
+            size.name,
+            engine.answer_json(snapshot_request).len(),
+            snapshot.len()
+        );
+        group.bench_function("snapshot", |b| {
+            b.iter(|| engine.answer_json(black_box(snapshot_request)).len())
         });
 
         // lint: the whole tenant's hygiene findings (the console's Lint view).

@@ -413,6 +413,27 @@ export type LintCode =
   | "rule-matches-everyone"
   | "includes-inactive";
 
+/** `definition`: exactly one of the keys, naming an item the snapshot defines. */
+export type DefinitionRequest =
+  | { user: string }
+  | { group: string }
+  | { role: string }
+  | { product: string }
+  | { module: string };
+
+/**
+ * One item as the snapshot now defines it (after every applied change), in the snapshot's own
+ * shape; keys at their default value or `null` are left out.
+ */
+export interface DefinitionAnswer extends Revisioned {
+  definition: SnapshotUser | SnapshotGroup | SnapshotRole | SnapshotProduct | SnapshotModule;
+}
+
+/** The whole snapshot the engine answers for: loading it gives an engine that answers alike. */
+export interface SnapshotAnswer extends Revisioned {
+  snapshot: Snapshot;
+}
+
 export interface LintAnswer extends Revisioned {
   findings: {
     /** A lint code, or the code of a load diagnostic. */
@@ -517,6 +538,8 @@ export interface Requests {
   impact: ({ changes: Change[] } | { next: Snapshot }) & ImpactOptions;
   apply: { changes: Change[] } & ApplyOptions;
   lint: {};
+  definition: DefinitionRequest;
+  snapshot: {};
   suggest: { text: string } & SuggestOptions;
 }
 
@@ -539,6 +562,8 @@ export interface Answers {
   impact: ImpactAnswer;
   apply: ApplyAnswer;
   lint: LintAnswer;
+  definition: DefinitionAnswer;
+  snapshot: SnapshotAnswer;
   suggest: SuggestAnswer;
 }
 

@@ -468,7 +468,7 @@ pub extern "C" fn gg_check(handle: u32, uptr: u32, ulen: u32, pptr: u32, plen: u
             state.buffers.text(uptr, ulen),
             state.buffers.text(pptr, plen),
         ) {
-            (Ok(user), Ok(product)) => engine.check(user, product) as i32,
+            (Ok(user), Ok(product)) => engine.decide(user, product) as i32,
             _ => CHECK_BAD_INPUT,
         }
     })

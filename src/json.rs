@@ -1,8 +1,9 @@
 //! JSON in and out: the nesting guard, parse errors with line and column, JSON paths,
 //! and the canonical writer of SPEC §2 (keys sorted by UTF-8 bytes, whole numbers bare).
 //!
-//! INVARIANT: every answer leaves the engine through [`write_canonical`], so the same
-//! value prints the same bytes on every host.
+//! INVARIANT: every answer leaves the engine through a [`Writer`] (host JSON inside answers,
+//! such as dashboards, through [`write_canonical`]), so the same value prints the same bytes
+//! on every host.
 
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};

@@ -16,7 +16,7 @@
 //!     "products": [{ "id": "p-wiki" }]
 //! }"#;
 //! let engine = Engine::from_json(snapshot, LoadOptions::default())?;
-//! assert_eq!(engine.check("u1", "p-wiki"), Decision::Group);
+//! assert_eq!(engine.decide("u1", "p-wiki"), Decision::Group);
 //!
 //! let answer = engine.answer_json(r#"{"op":"members","group":"g-paris"}"#);
 //! assert!(answer.contains(r#""types":["dynamic"]"#));
@@ -24,9 +24,9 @@
 //! ```
 //!
 //! The modules import one way, from the leaves up; ARCHITECTURE.md has the map:
-//! leaves (`error`, `limits`, `ids`, `hash`, `sets`, `text`, `time`, `json`) → `rules` →
-//! `snapshot` → `model` → domain answers (`access`, `homepage`, `listing`, `lint`, `suggest`)
-//! → `api` → faces (`js`, `abi`).
+//! leaves (`error`, `limits`, `hash`, `text`, `time`; `ids`, `json`; `sets`) → `rules` →
+//! `snapshot` → `model` → domain answers (`access`, `listing`, `lint`; `homepage`, `impact`,
+//! `suggest`) → `api` → faces (`abi`, `js`). The contract they carry out is `docs/spec.md`.
 #![deny(missing_docs)]
 
 mod error;
@@ -60,7 +60,7 @@ mod js;
 
 pub use access::Decision;
 pub use api::{
-    answer_without_engine_json, error_answer_json, load_json, Engine, LoadOptions, VERSION,
+    answer_without_engine_json, error_answer_json, load_json, Engine, Field, LoadOptions, VERSION,
 };
 pub use error::{Error, ErrorCode};
 pub use model::Diagnostic;

@@ -21,3 +21,11 @@ pub const MAX_ANSWER_BYTES: usize = 256 << 20;
 pub const MAX_PAGE_SIZE: u64 = 1000;
 /// The most checks one `checkBatch` may hold.
 pub const MAX_BATCH: usize = 100_000;
+/// A rule asked of the engine (`previewRule`) may look at this many values and users per user
+/// and per distinct attribute value of the tenant, plus [`RULE_WORK_BASE`], before it is refused
+/// as too costly (SPEC §8). An index answers `=`, `IN` and `STARTS WITH` at the cost of what
+/// they match; `LIKE` on a field whose values are all distinct costs every value, so about
+/// this many such conditions fit.
+pub const RULE_WORK_PER_ITEM: usize = 32;
+/// The work every rule may do, however small the tenant.
+pub const RULE_WORK_BASE: usize = 1 << 20;

@@ -8,7 +8,9 @@
 //! detail starts with the folded partial token come first, then the ones that contain it.
 //!
 //! Boundary: this module knows the grammar's positions and the order of items; the lists
-//! themselves, and how they are searched, belong to the model's vocabulary. It knows no JSON.
+//! themselves, and how they are searched, belong to the model's vocabulary. It writes no
+//! answers: the one JSON it touches is the string quoting of rule text (`"…"` with JSON
+//! escapes, §4.3) for an `insert` that needs quotes.
 
 use std::borrow::Cow;
 use std::sync::Arc;

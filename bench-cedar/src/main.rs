@@ -135,7 +135,7 @@ fn run(args: &Args) -> Result<(), String> {
     let requests = cedar_engine.requests(&checks)?;
     let ours: Vec<Decision> = checks
         .iter()
-        .map(|(user, product)| engine.check(user, product))
+        .map(|(user, product)| engine.decide(user, product))
         .collect();
     let theirs: Vec<bool> = requests
         .iter()
@@ -174,7 +174,7 @@ fn run(args: &Args) -> Result<(), String> {
             .iter()
             .filter(|(user, product)| {
                 engine
-                    .check(std::hint::black_box(user), std::hint::black_box(product))
+                    .decide(std::hint::black_box(user), std::hint::black_box(product))
                     .allowed()
             })
             .count();
@@ -217,7 +217,7 @@ fn run(args: &Args) -> Result<(), String> {
         .into_iter()
         .map(|product| (user.clone(), product.clone()))
         .collect();
-    let after_ours = pairs.iter().map(|(u, p)| engine.check(u, p).allowed());
+    let after_ours = pairs.iter().map(|(u, p)| engine.decide(u, p).allowed());
     let after_theirs = cedar_engine
         .requests(&pairs)?
         .into_iter()

@@ -71,7 +71,7 @@ fn main() {
     drop(text);
     let (engine_rss, _) = memory();
     std::hint::black_box(&engine);
-    let users = engine.check("u0", "p0");
+    let users = engine.decide("u0", "p0");
     std::hint::black_box(users);
     println!("snapshot text          {:>9.1} MB", mb(size));
     println!("resident before read  {:>9.1} MB", mb(start_rss));

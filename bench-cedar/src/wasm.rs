@@ -138,14 +138,14 @@ fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
     let per_check = 1e9 / checks.len() as f64;
     let mut mismatches = 0usize;
     for (user, product) in &checks {
-        if guest.check(handle, user, product)? != engine.check(user, product) as i32 {
+        if guest.check(handle, user, product)? != engine.decide(user, product) as i32 {
             mismatches += 1;
         }
     }
     let native_check = time_runs(runs, || {
         let allowed = checks
             .iter()
-            .filter(|(u, p)| engine.check(std::hint::black_box(u), p).allowed())
+            .filter(|(u, p)| engine.decide(std::hint::black_box(u), p).allowed())
             .count();
         std::hint::black_box(allowed);
         Ok(())

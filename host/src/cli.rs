@@ -1,5 +1,5 @@
-//! The `groupgate` command: argument parsing and the `query`, `vectors`, `gen` and `demo`
-//! subcommands.
+//! The `groupgate` command: argument parsing and the `query`, `compile`, `vectors`, `gen`,
+//! `demo` and `serve` subcommands.
 //!
 //! [`run`] takes the arguments and the three standard streams and returns the exit status, so
 //! the whole command can be driven from tests. Exit statuses: 0 success, 1 failing vectors or an
@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::demo;
 use crate::native::NativeBackend;
+use crate::serve;
 use crate::wasm::WasmBackend;
 
 /// The usage text of `groupgate --help`.
@@ -34,6 +35,29 @@ Usage:
       Write the synthetic benchmark tenant of that size to standard output.
   groupgate demo [--native]
       A short tour of the answers over the bundled sample tenant.
+  groupgate serve (--snapshot FILE [--strict] | --compiled FILE.ggc) [--listen ADDR]
+                  [--admin-token-file FILE] [--quiet] [limits]
+      Answer over HTTP with the native engine, on 127.0.0.1:8181 unless --listen says
+      otherwise (port 0 picks a free one; the address is logged at start):
+        GET  /check?user=U&product=P   200 allowed, 403 denied: nginx auth_request,
+                                       Traefik forwardAuth, Envoy ext_authz; the ids
+                                       may come as X-User / X-Product headers instead
+        GET  /allow?user=U&product=P   the same status, a short body
+        POST /access/v1/evaluation     AuthZEN Authorization API 1.0: subject {type:\"user\"},
+        POST /access/v1/evaluations    resource {type:\"product\"} or {type:\"permission\"}
+        POST /v1/query                 a request of the contract, or a JSON array of them
+        GET  /healthz, GET /metrics    the revision; Prometheus metrics
+      With --admin-token-file (a file holding one token), and the header
+      `Authorization: Bearer TOKEN`:
+        POST /v1/apply                 {\"changes\":[...],\"revision\"?,\"base\"?}
+        POST /v1/reload                reread the file given at start, or the body's
+                                       {\"snapshot\":PATH} / {\"compiled\":PATH}; SIGHUP too
+        GET  /v1/export                the engine as compiled bytes, for `--compiled`
+      Limits: --max-body-bytes N (16 MiB), --max-header-bytes N (16 KiB),
+      --header-timeout-ms N (10000), --request-timeout-ms N (30000),
+      --max-connections N (1024), --threads N. One JSON log line per request on
+      standard error unless --quiet. SIGTERM or Ctrl-C stops after answering what is
+      under way.
 
 Options:
   --native    run the core compiled natively instead of the WebAssembly module
@@ -98,6 +122,7 @@ pub fn run(
         "compile" => Compile::parse(rest).map(|c| c.run(stderr)),
         "vectors" => Vectors::parse(rest).map(|v| v.run(stdout, stderr)),
         "gen" => Gen::parse(rest).map(|g| g.run(stdout, stderr)),
+        "serve" => serve::Config::parse(rest).map(|config| serve::run(config, stderr)),
         "demo" => parse_demo(rest).map(|native| {
             // The tour is about the answers, which are the same on every engine: without the
             // module it runs natively rather than not at all.
@@ -144,7 +169,7 @@ pub fn choose_backend(native: bool) -> Result<Box<dyn Backend>, String> {
 }
 
 /// Splits `--name=value` into its two halves, and takes the value of `--name value` from `rest`.
-fn option_value<'a>(
+pub(crate) fn option_value<'a>(
     arg: &'a str,
     name: &str,
     rest: &mut impl Iterator<Item = &'a String>,
@@ -161,10 +186,40 @@ fn option_value<'a>(
         .map(Ok)
 }
 
-/// Where `query` and `compile` take the tenant from.
+/// `--snapshot FILE` or `--compiled FILE`, when `arg` is either.
+pub(crate) fn source_option<'a>(
+    arg: &'a str,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> Option<Result<Source, String>> {
+    if let Some(value) = option_value(arg, "--snapshot", rest) {
+        return Some(value.map(|v| Source::Snapshot(PathBuf::from(v))));
+    }
+    option_value(arg, "--compiled", rest)
+        .map(|value| value.map(|v| Source::Compiled(PathBuf::from(v))))
+}
+
+/// The source `command` was given; `--strict` belongs to snapshots, not to compiled bytes.
+pub(crate) fn required_source(
+    command: &str,
+    source: Option<Source>,
+    strict: bool,
+) -> Result<Source, String> {
+    let source = source
+        .ok_or_else(|| format!("{command}: `--snapshot FILE` or `--compiled FILE` is required"))?;
+    if strict && matches!(source, Source::Compiled(_)) {
+        return Err(format!(
+            "{command}: `--strict` is chosen when compiling, not with `--compiled`"
+        ));
+    }
+    Ok(source)
+}
+
+/// Where `query`, `compile` and `serve` take the tenant from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Source {
+pub enum Source {
+    /// A snapshot as JSON text.
     Snapshot(PathBuf),
+    /// Compiled-snapshot bytes (SPEC §7.5).
     Compiled(PathBuf),
 }
 
@@ -180,10 +235,8 @@ impl Query {
         let (mut native, mut strict) = (false, false);
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if let Some(value) = option_value(arg, "--snapshot", &mut iter) {
-                source = Some(Source::Snapshot(PathBuf::from(value?)));
-            } else if let Some(value) = option_value(arg, "--compiled", &mut iter) {
-                source = Some(Source::Compiled(PathBuf::from(value?)));
+            if let Some(value) = source_option(arg, &mut iter) {
+                source = Some(value?);
             } else if arg == "--native" {
                 native = true;
             } else if arg == "--strict" {
@@ -192,10 +245,7 @@ impl Query {
                 return Err(format!("query: unexpected argument `{arg}`"));
             }
         }
-        let source = source.ok_or("query: `--snapshot FILE` or `--compiled FILE` is required")?;
-        if strict && matches!(source, Source::Compiled(_)) {
-            return Err("query: `--strict` is chosen when compiling, not with `--compiled`".into());
-        }
+        let source = required_source("query", source, strict)?;
         Ok(Query {
             source,
             native,

@@ -7,4 +7,5 @@ pub mod cli;
 pub mod demo;
 pub mod hostile;
 pub mod native;
+pub mod serve;
 pub mod wasm;

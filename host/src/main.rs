@@ -10,7 +10,8 @@ fn main() {
     let status = {
         let mut stdin = BufReader::with_capacity(1 << 16, io::stdin().lock());
         let mut stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        let mut stderr = io::stderr().lock();
+        // Not locked for the whole run: `serve` writes its log lines from many threads.
+        let mut stderr = io::stderr();
         let status = groupgate_host::cli::run(&args, &mut stdin, &mut stdout, &mut stderr);
         // A failed final flush (a closed pipe) has nothing left to report to.
         let _ = stdout.flush();

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::access::{self, Check, Decision, Source};
 use crate::error::Error;
 use crate::homepage::{self, DashboardSource, RedirectSource};
-use crate::ids::{GroupIx, ProductIx, RoleIx, UserIx};
+use crate::ids::{GroupIx, ModuleIx, ProductIx, RoleIx, UserIx};
 use crate::json::Writer;
 use crate::lint::Finding;
 use crate::listing::{GroupQuery, MemberRow};
@@ -434,6 +434,38 @@ pub fn list_groups(
     w.end_arr();
     w.key("total");
     w.num(total as u64);
+    w.end_obj();
+}
+
+/// An item of the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub enum Item {
+    User(UserIx),
+    Group(GroupIx),
+    Role(RoleIx),
+    Product(ProductIx),
+    Module(ModuleIx),
+}
+
+/// `{"definition": <item in the snapshot's shape>}`.
+pub fn definition(t: &Tenant, w: &mut Out, item: Item) {
+    w.obj();
+    w.key("definition");
+    match item {
+        Item::User(u) => t.write_user(w, u),
+        Item::Group(g) => t.write_group(w, g),
+        Item::Role(r) => t.write_role(w, r),
+        Item::Product(p) => t.write_product(w, p),
+        Item::Module(m) => t.write_module(w, m),
+    }
+    w.end_obj();
+}
+
+/// `{"snapshot": <the whole snapshot>}`.
+pub fn snapshot(t: &Tenant, w: &mut Out) {
+    w.obj();
+    w.key("snapshot");
+    t.write_snapshot(w);
     w.end_obj();
 }
 

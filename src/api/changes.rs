@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
-use crate::json::{path_index, path_key, type_name};
+use crate::json::{path_index, path_key, type_name, Canonical};
 use crate::model::{Change, Tenant};
 use crate::rules::Rule;
 use crate::snapshot::{read_item, Item, ItemKind, Stamp};
@@ -124,11 +124,18 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
                     "`rule` is required (null removes the rule)",
                 ));
             }
-            let rule = match b.raw("rule") {
-                None | Some(Value::Null) => None,
-                Some(source) => Some(Rule::from_source(source, &path_key(&at, "rule"))?),
+            let (rule, source) = match b.raw("rule") {
+                None | Some(Value::Null) => (None, None),
+                Some(source) => (
+                    Some(Rule::from_source(source, &path_key(&at, "rule"))?),
+                    source.is_string().then(|| Canonical::of(source)),
+                ),
             };
-            Change::SetRule { group, rule }
+            Change::SetRule {
+                group,
+                rule,
+                source,
+            }
         }
         "addGroupRole" | "removeGroupRole" => {
             let (group, role) = pair(body, &at, "role")?;
@@ -194,7 +201,10 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
         _ => match body {
             Value::Null => Change::SetAsOf(None),
             Value::String(text) => match parse_rfc3339(text) {
-                Some(instant) => Change::SetAsOf(Some(instant)),
+                Some(instant) => Change::SetAsOf(Some(Stamp {
+                    text: text.clone(),
+                    instant: Some(instant),
+                })),
                 None => {
                     return Err(invalid_request(
                         &at,

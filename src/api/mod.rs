@@ -19,7 +19,7 @@ use crate::error::{Error, ErrorCode};
 use crate::json::{self, path_index, type_name, Writer};
 use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE, MAX_RULE_TEXT};
 use crate::listing::{self, GroupQuery, MemberType, Sort, Status};
-use crate::model::{Diagnostic, Tenant};
+use crate::model::{Diagnostic, Tenant, TooCostly};
 use crate::rules::{format_rule, parse_rule};
 use crate::snapshot::{read_snapshot, Severity};
 
@@ -110,6 +110,16 @@ impl Engine {
     ///
     /// `invalid-json`, `invalid-snapshot` or `limit-exceeded` when the snapshot cannot be
     /// used; under `strict`, `invalid-snapshot` at the first error-severity diagnostic.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// assert_eq!(engine.revision(), Some("r1"));
+    /// let broken = Engine::from_json("{", LoadOptions::default()).unwrap_err();
+    /// assert_eq!(broken.code().as_str(), "invalid-json");
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn from_json(snapshot: &str, options: LoadOptions) -> Result<Engine, Error> {
         let snap = read_snapshot(snapshot)?;
         Engine::from_tenant(Tenant::compile(snap), options)
@@ -120,6 +130,15 @@ impl Engine {
     /// # Errors
     ///
     /// As [`Engine::from_json`].
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let value: serde_json::Value = serde_json::from_str(snapshot).unwrap();
+    /// let engine = Engine::from_value(&value, LoadOptions { strict: true })?;
+    /// assert!(engine.decide("u1", "p-wiki").allowed());
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn from_value(snapshot: &Value, options: LoadOptions) -> Result<Engine, Error> {
         if json::too_deep(snapshot) {
             return Err(Error::new(
@@ -148,6 +167,17 @@ impl Engine {
 
     /// The engine as compiled-snapshot bytes (SPEC §7.5): restored by
     /// [`Engine::from_compiled`], it answers every request exactly as this engine does.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// let bytes = engine.to_compiled();
+    /// let restored = Engine::from_compiled(&bytes)?;
+    /// let members = r#"{"op":"members","group":"g-paris"}"#;
+    /// assert_eq!(restored.answer_json(members), engine.answer_json(members));
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn to_compiled(&self) -> Vec<u8> {
         self.tenant.to_compiled(self.strict)
     }
@@ -158,22 +188,63 @@ impl Engine {
     /// # Errors
     ///
     /// `invalid-snapshot` for bytes of another format version, truncated or corrupt.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let bytes = Engine::from_json(snapshot, LoadOptions::default())?.to_compiled();
+    /// let engine = Engine::from_compiled(&bytes)?;
+    /// assert_eq!(engine.revision(), Some("r1"));
+    /// let damaged = Engine::from_compiled(&bytes[..bytes.len() / 2]).unwrap_err();
+    /// assert_eq!(damaged.code().as_str(), "invalid-snapshot");
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn from_compiled(bytes: &[u8]) -> Result<Engine, Error> {
         let (tenant, strict) = Tenant::from_compiled(bytes)?;
         Ok(Engine { tenant, strict })
     }
 
-    /// The snapshot's revision.
+    /// The snapshot's revision, as the last `apply` labelled it.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let mut engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// engine.apply_json("[]", Some("r2"))?;
+    /// assert_eq!(engine.revision(), Some("r2"));
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn revision(&self) -> Option<&str> {
         self.tenant.revision()
     }
 
     /// The diagnostics of the snapshot, in document order.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(
+    ///     r#"{"groups":[{"id":"g1","name":"One","members":["nobody"]}]}"#,
+    ///     LoadOptions::default(),
+    /// )?;
+    /// let found = engine.diagnostics();
+    /// assert_eq!(found[0].code, "dangling-reference");
+    /// assert_eq!(found[0].path, "$.groups[0].members[0]");
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         self.tenant.diagnostics()
     }
 
     /// The load answer: `{"diagnostics":[...],"revision":...}`.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// assert_eq!(engine.load_answer_json(), r#"{"diagnostics":[],"revision":"r1"}"#);
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn load_answer_json(&self) -> String {
         self.finish(|t, w| {
             answer::diagnostics(t, w);
@@ -181,14 +252,36 @@ impl Engine {
         })
     }
 
-    /// The access check, without JSON: one lookup per id and one bit probe.
+    /// The access check's decision, without JSON: one lookup per id and one bit probe. The
+    /// whole `check` answer (with `via` and `productGroups`) is [`Engine::check_json`].
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// use groupgate::Decision;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// assert_eq!(engine.decide("u1", "p-wiki"), Decision::Group);
+    /// assert!(!engine.decide("u1", "p-none").allowed());
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     #[inline]
-    pub fn check(&self, user: &str, product: &str) -> Decision {
+    pub fn decide(&self, user: &str, product: &str) -> Decision {
         access::decide(&self.tenant, user, product)
     }
 
     /// The `check` answer's JSON text, for surfaces that have the two ids in hand and no
     /// request to read.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// assert_eq!(
+    ///     engine.check_json("u1", "p-wiki"),
+    ///     r#"{"allowed":true,"productGroups":[],"reason":"group","revision":"r1","via":["g-paris"]}"#
+    /// );
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn check_json(&self, user: &str, product: &str) -> String {
         self.finish(|t, w| {
             answer::check(t, w, &access::check(t, user, product));
@@ -197,7 +290,18 @@ impl Engine {
     }
 
     /// The `check` answer as its fields, keys in canonical order, `revision` included: what
-    /// [`Engine::check_json`] writes.
+    /// [`Engine::check_json`] writes, for surfaces that build answer objects themselves.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// use groupgate::Field;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// let fields = engine.check_fields("u1", "p-wiki");
+    /// assert_eq!(fields[0], ("allowed", Field::Bool(true)));
+    /// assert_eq!(fields[4], ("via", Field::Strs(vec!["g-paris"])));
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn check_fields(&self, user: &str, product: &str) -> [(&'static str, Field<'_>); 5] {
         let t = &self.tenant;
         let check = access::check(t, user, product);
@@ -213,8 +317,20 @@ impl Engine {
         ]
     }
 
-    /// Answers one request given as JSON text; failures come back as an error answer.
-    /// `apply` changes the engine, so it is answered by [`Engine::query_json`] only.
+    /// Answers one request given as JSON text, without changing the engine; failures come
+    /// back as an error answer. An `apply` needs `&mut self`: here it is refused with
+    /// `invalid-request`, and [`Engine::query_json`] answers it.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// let answer = engine.answer_json(r#"{"op":"previewRule","rule":"location = paris"}"#);
+    /// assert!(answer.starts_with(r#"{"count":1,"#));
+    /// let typo = engine.answer_json(r#"{"op":"check","user":"u1","prodcut":"p-wiki"}"#);
+    /// assert!(typo.contains(r#""path":"$.prodcut""#));
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn answer_json(&self, request: &str) -> String {
         if let Some(answer) = self.fast_path(request) {
             return answer;
@@ -226,7 +342,21 @@ impl Engine {
         self.finish(|t, w| answer(t, w, &value))
     }
 
-    /// Answers one request given as JSON text, applying it when it is an `apply`.
+    /// Answers one request given as JSON text, and applies it when it is an `apply`: the one
+    /// entry point that changes the engine from JSON. Any other request is answered as by
+    /// [`Engine::answer_json`].
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let mut engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// let applied = engine.query_json(
+    ///     r#"{"op":"apply","changes":[{"removeGroupProduct":{"group":"g-paris","product":"p-wiki"}}],"revision":"r2","base":"r1"}"#,
+    /// );
+    /// assert_eq!(applied, r#"{"diagnostics":[],"revision":"r2"}"#);
+    /// assert!(!engine.decide("u1", "p-wiki").allowed());
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn query_json(&mut self, request: &str) -> String {
         let is_apply = serde_json::from_str::<OpOnly<'_>>(request).is_ok_and(|r| r.op == "apply");
         if !is_apply {
@@ -252,6 +382,18 @@ impl Engine {
     ///
     /// The error of the first invalid change, with its path (`$.changes[3].addMember.user`);
     /// under `strict`, `invalid-request` when the changes would add an error diagnostic.
+    ///
+    /// ```
+    /// # use groupgate::{Engine, LoadOptions};
+    /// # let snapshot = r#"{"users":[{"id":"u1","name":"Ana","attributes":{"location":"Paris"}}],"groups":[{"id":"g-paris","name":"Paris","rule":"location = Paris","products":["p-wiki"]}],"products":[{"id":"p-wiki"}],"revision":"r1"}"#;
+    /// let mut engine = Engine::from_json(snapshot, LoadOptions::default())?;
+    /// engine.apply_json(r#"[{"upsertUser":{"id":"u2","attributes":{"location":"Paris"}}}]"#, Some("r2"))?;
+    /// assert!(engine.decide("u2", "p-wiki").allowed());
+    /// let refused = engine.apply_json(r#"[{"removeUser":"nobody"}]"#, None).unwrap_err();
+    /// assert_eq!(refused.code().as_str(), "unknown-user");
+    /// assert_eq!(engine.revision(), Some("r2"), "a refused list changes nothing");
+    /// # Ok::<(), groupgate::Error>(())
+    /// ```
     pub fn apply_json(&mut self, changes: &str, revision: Option<&str>) -> Result<(), Error> {
         let value = json::parse(changes)?;
         self.apply_changes(&value, revision.map(str::to_owned))
@@ -503,7 +645,18 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             let limit = req
                 .bounded("limit", 0, MAX_PAGE_SIZE)?
                 .unwrap_or(DEFAULT_PREVIEW_LIMIT);
-            let users = t.matching_users(&rule);
+            let users = t
+                .matching_users_within(&rule, t.rule_budget())
+                .map_err(|TooCostly| {
+                    Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "the rule is too costly: it would look at more than {} values and users (conditions that must read every value, such as LIKE or ENDS WITH on a field whose values are all distinct, cost the whole field each; use =, IN or STARTS WITH, or fewer conditions)",
+                            t.rule_budget()
+                        ),
+                    )
+                    .at("$.rule")
+                })?;
             let (count, first) =
                 listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
             answer::preview(t, w, count, &first, &t.unknown_fields(&rule));
@@ -541,6 +694,11 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
         "lint" => {
             Request::at(value, "$", &["op"])?;
             answer::lint(t, w, &crate::lint::lint(t));
+        }
+        "definition" => definition(t, w, value)?,
+        "snapshot" => {
+            Request::at(value, "$", &["op"])?;
+            answer::snapshot(t, w);
         }
         "impact" => {
             let mut req = Request::at(value, "$", &["op", "changes", "next", "limit"])?;
@@ -608,6 +766,60 @@ fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
             )
         }
     }
+    Ok(())
+}
+
+/// `definition`: exactly one of `user`, `group`, `role`, `product`, `module`, naming an item
+/// the snapshot defines.
+fn definition(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
+    const KINDS: [&str; 5] = ["user", "group", "role", "product", "module"];
+    let mut req = Request::at(
+        value,
+        "$",
+        &["op", "user", "group", "role", "product", "module"],
+    )?;
+    let mut given = Vec::new();
+    for kind in KINDS {
+        if let Some(id) = req.optional_str(kind)? {
+            given.push((kind, id));
+        }
+    }
+    let (kind, id) = match given.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(invalid_request(
+                "$",
+                "one of `user`, `group`, `role`, `product` or `module` is required",
+            ))
+        }
+        [(first, _), (second, _), ..] => {
+            return Err(invalid_request(
+                &json::path_key("$", second),
+                format!("give one of `user`, `group`, `role`, `product` or `module`: `{first}` is given already"),
+            ))
+        }
+    };
+    let path = json::path_key("$", kind);
+    let unknown = |code: ErrorCode| Error::new(code, format!("unknown {kind} `{id}`")).at(&path);
+    let item = match kind {
+        "user" => answer::Item::User(t.user(id).ok_or_else(|| unknown(ErrorCode::UnknownUser))?),
+        "group" => answer::Item::Group(
+            t.group(id)
+                .ok_or_else(|| unknown(ErrorCode::UnknownGroup))?,
+        ),
+        "role" => answer::Item::Role(t.role(id).ok_or_else(|| unknown(ErrorCode::UnknownRole))?),
+        "product" => answer::Item::Product(
+            t.product(id)
+                .ok_or_else(|| unknown(ErrorCode::UnknownProduct))?,
+        ),
+        // The contract has no `unknown-module` code: a module the snapshot does not list is a
+        // request that names nothing.
+        _ => answer::Item::Module(
+            t.listed_module(id)
+                .ok_or_else(|| unknown(ErrorCode::InvalidRequest))?,
+        ),
+    };
+    answer::definition(t, w, item);
     Ok(())
 }
 

@@ -20,16 +20,17 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
+use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, ProductIx, RoleIx, UserIx};
+use crate::json::Canonical;
 use crate::rules::{Op, Rule};
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User, GROUP_KEYS};
+use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User};
 use crate::text::lower;
-use crate::time::Instant;
 
 use super::compile::{group_def, user_tag};
 use super::store::NOWHERE;
-use super::{Group, RoleDef, Tenant, TAG_LIVE};
+use super::{Group, RoleDef, Tenant, UserExtra, TAG_LIVE};
 
 /// One change of a change list, with its ids as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +73,8 @@ pub enum Change {
         group: String,
         /// The rule, or none.
         rule: Option<Rule>,
+        /// The rule as written, when it is text.
+        source: Option<Canonical>,
     },
     /// Adds a role to a group.
     AddGroupRole {
@@ -125,7 +128,7 @@ pub enum Change {
     /// Removes a product.
     RemoveProduct(String),
     /// Sets or clears the evaluation instant.
-    SetAsOf(Option<Instant>),
+    SetAsOf(Option<Stamp>),
 }
 
 /// Why a change list failed: the change, the field that names the unknown id (if any), and
@@ -200,6 +203,10 @@ impl Tenant {
     /// The first change that is invalid, with its index; the tenant is then half-changed and
     /// must be dropped.
     pub fn apply(&mut self, before: &Tenant, changes: &[Change]) -> Result<Delta, ChangeError> {
+        // What is built on first use (suggestions, the lookups rules search) describes the
+        // tenant as it was, and is shared with it: start afresh, so that settling reads and
+        // fills cells of the changed tenant only.
+        self.vocabulary = Arc::default();
         let mut work = Work::default();
         for (index, change) in changes.iter().enumerate() {
             self.apply_one(change, &mut work)
@@ -209,10 +216,7 @@ impl Tenant {
                     error,
                 })?;
         }
-        let delta = self.settle(before, work);
-        // Suggestions are built lazily from the tenant as it was: start afresh.
-        self.vocabulary = Arc::default();
-        Ok(delta)
+        Ok(self.settle(before, work))
     }
 
     /// Labels the tenant with a revision.
@@ -266,7 +270,6 @@ impl Tenant {
                         NOWHERE
                     };
                     def.entries.push(super::Entry { user: u, stamps });
-                    def.keys.ensure(GROUP_KEYS, "members");
                 }
                 work.manual.insert(g);
                 work.notes_groups.insert(g);
@@ -289,7 +292,6 @@ impl Tenant {
                         if !def.include.contains(&s) {
                             def.include.push(s);
                         }
-                        def.keys.ensure(GROUP_KEYS, "includeGroups");
                     } else {
                         def.include.retain(|&x| x != s);
                     }
@@ -299,17 +301,16 @@ impl Tenant {
                 work.notes_groups.insert(g);
                 work.group_wide = true;
             }
-            Change::SetRule { group, rule } => {
+            Change::SetRule {
+                group,
+                rule,
+                source,
+            } => {
                 let g = self.live_group(group, Some("group"))?;
                 if let Some(def) = self.def_mut(g) {
                     def.rule = rule.clone().map(Arc::new);
-                    def.rule_invalid = false;
+                    def.rule_source.clone_from(source);
                     def.notes.retain(|n| n.code != "invalid-rule");
-                    if rule.is_some() {
-                        def.keys.ensure(GROUP_KEYS, "rule");
-                    } else {
-                        def.keys.remove(GROUP_KEYS, "rule");
-                    }
                 }
                 work.graph = true;
                 work.full.insert(g);
@@ -325,7 +326,6 @@ impl Tenant {
                         if !def.roles.contains(&r) {
                             def.roles.push(r);
                         }
-                        def.keys.ensure(GROUP_KEYS, "roles");
                     } else {
                         def.roles.retain(|&x| x != r);
                     }
@@ -344,7 +344,6 @@ impl Tenant {
                         if !def.products.contains(&p) {
                             def.products.push(p);
                         }
-                        def.keys.ensure(GROUP_KEYS, "products");
                     } else {
                         def.products.retain(|&x| x != p);
                     }
@@ -358,7 +357,6 @@ impl Tenant {
                 if self.is_active(g) != *active {
                     if let Some(def) = self.def_mut(g) {
                         def.active = *active;
-                        def.keys.ensure(GROUP_KEYS, "isActive");
                     }
                     work.products.extend(self.group_products(g));
                     work.grant_groups.insert(g);
@@ -411,8 +409,11 @@ impl Tenant {
                 }
                 // A new product needs its row in the per-product tables (who it reaches).
                 self.grow();
+                let names = &mut Arc::make_mut(&mut self.catalog).product_names;
+                if let Some(name) = names.get_mut(p.index()) {
+                    name.clone_from(&product.name);
+                }
                 work.products.insert(p);
-                self.note_section("products");
             }
             Change::RemoveProduct(id) => {
                 let p = self.live_product(id, None)?;
@@ -425,8 +426,10 @@ impl Tenant {
                 work.products.insert(p);
                 work.notes_all = true;
             }
-            Change::SetAsOf(instant) => {
-                Arc::make_mut(&mut self.meta).as_of = *instant;
+            Change::SetAsOf(stamp) => {
+                let meta = Arc::make_mut(&mut self.meta);
+                meta.as_of = stamp.as_ref().and_then(|s| s.instant);
+                meta.as_of_text = stamp.as_ref().map(|s| s.text.clone());
                 for (g, def) in self.groups.defs.iter().enumerate() {
                     if def.live && !def.stamps.is_empty() {
                         work.manual.extend(GroupIx::from_usize(g));
@@ -436,14 +439,6 @@ impl Tenant {
             }
         }
         Ok(())
-    }
-
-    /// Records that the snapshot has the list `list` (an upsert into a list the document did
-    /// not have adds it after the other keys).
-    fn note_section(&mut self, list: &str) {
-        if self.meta.sections.of(list) == u32::MAX {
-            Arc::make_mut(&mut self.meta).sections.add(list);
-        }
     }
 
     /// Makes room in every per-slot column for slots added to the id tables.
@@ -459,9 +454,6 @@ impl Tenant {
         if u.homepage.len() < users {
             Arc::make_mut(&mut u.homepage).resize(users, NOWHERE);
         }
-        if u.keys.len() < users {
-            Arc::make_mut(&mut u.keys).resize(users, u64::MAX);
-        }
         if self.name_rank.len() < users {
             Arc::make_mut(&mut self.name_rank).resize(users, u32::MAX);
         }
@@ -471,14 +463,18 @@ impl Tenant {
         let c = &self.catalog;
         if c.role_defs.len() < c.roles.len()
             || c.product_live.len() < c.products.len()
+            || c.product_names.len() < c.products.len()
             || c.module_live.len() < c.modules.len()
             || c.module_required.len() < c.modules.len()
+            || c.module_names.len() < c.modules.len()
         {
             let c = Arc::make_mut(&mut self.catalog);
             c.role_defs.resize(c.roles.len(), RoleDef::default());
             c.product_live.resize(c.products.len(), false);
+            c.product_names.resize(c.products.len(), None);
             c.module_live.resize(c.modules.len(), false);
             c.module_required.resize(c.modules.len(), None);
+            c.module_names.resize(c.modules.len(), None);
         }
         let products = self.catalog.products.len();
         if self.grants.groups.len() < products {
@@ -536,7 +532,6 @@ impl Tenant {
             Arc::make_mut(&mut us.live).insert(u.get());
             Arc::make_mut(&mut us.doc).append(i);
         }
-        self.note_section("users");
         let us = &mut self.users;
         let tag = user_tag(true, user.org_role);
         if us.ids.tag(u) != tag {
@@ -580,11 +575,13 @@ impl Tenant {
         if us.roles.get(i) != roles.as_slice() {
             Arc::make_mut(&mut us.roles).set(i, &roles);
         }
-        let keys = user.keys.bits() as u64;
-        if us.keys.get(i) != Some(&keys) {
-            if let Some(k) = Arc::make_mut(&mut us.keys).get_mut(i) {
-                *k = keys;
-            }
+        let extra = UserExtra::of(user);
+        if us.extras.get(&u) != extra.as_ref() {
+            let extras = Arc::make_mut(&mut us.extras);
+            match extra {
+                Some(extra) => extras.insert(u, extra),
+                None => extras.remove(&u),
+            };
         }
         if us
             .notes
@@ -639,6 +636,9 @@ impl Tenant {
         Arc::make_mut(&mut us.ids).set_tag(u, 0);
         if us.notes.contains_key(&u) {
             Arc::make_mut(&mut us.notes).remove(&u);
+        }
+        if us.extras.contains_key(&u) {
+            Arc::make_mut(&mut us.extras).remove(&u);
         }
         work.liveness.insert(u);
         work.attr_users.push((u, None));
@@ -705,7 +705,6 @@ impl Tenant {
             work.group_liveness.push(group.id.clone());
             work.notes_all = true;
         }
-        self.note_section("groups");
         work.products.extend(old_products);
         work.products.extend(new_products);
         work.graph = true;
@@ -768,7 +767,6 @@ impl Tenant {
             work.notes_all = true;
         }
         work.roles.insert(r);
-        self.note_section("roles");
     }
 
     /// Recomputes what the changes touched.
@@ -800,6 +798,22 @@ impl Tenant {
         let reads_rules = !work.group_liveness.is_empty()
             || !work.liveness.is_empty()
             || !work.attr_users.is_empty();
+        // Who changed what, by key, once for the whole list: each rule then gathers the users
+        // of the keys it reads instead of asking every changed user.
+        let mut by_key: Map<&str, Vec<UserIx>> = Map::default();
+        let mut every_key: Vec<UserIx> = Vec::new();
+        for (u, keys) in &work.attr_users {
+            match keys {
+                None => every_key.push(*u),
+                Some(keys) => {
+                    for k in keys {
+                        by_key.entry(k.as_str()).or_default().push(*u);
+                    }
+                }
+            }
+        }
+        let slots = self.user_slots();
+        let mut affected_by_attrs: Vec<(GroupIx, Vec<UserIx>)> = Vec::new();
         for &g in rule_groups.iter().filter(|_| reads_rules) {
             let Some(rule) = self.rule(g) else { continue };
             let conditions = rule.conditions();
@@ -826,16 +840,34 @@ impl Tenant {
             if work.full.contains(&g) {
                 continue;
             }
-            // Users whose attributes changed are re-checked by the rules that read them.
-            for (u, keys) in &work.attr_users {
-                let affected = match keys {
-                    None => true,
-                    Some(keys) => conditions.iter().any(|c| reads(c.field.as_deref(), keys)),
-                };
-                if affected {
-                    work.users.entry(g).or_default().insert(*u);
+            // Users whose attributes changed are re-checked by the rules that read them; when
+            // they are many, the rule is evaluated once over everyone instead (as a change
+            // that reaches many users recomputes its dependents whole).
+            let mut affected: Vec<UserIx> = every_key.clone();
+            for field in conditions.iter().filter_map(|c| c.field.as_deref()) {
+                let lowered = lower(field);
+                for key in [lowered.as_str(), "jobtitle"] {
+                    if key == "jobtitle" && lowered != "job" {
+                        continue;
+                    }
+                    if let Some(users) = by_key.get(key) {
+                        affected.extend_from_slice(users);
+                    }
                 }
             }
+            if affected.is_empty() {
+                continue;
+            }
+            affected.sort_unstable();
+            affected.dedup();
+            if affected.len().saturating_mul(16) > slots {
+                work.full.insert(g);
+            } else {
+                affected_by_attrs.push((g, affected));
+            }
+        }
+        for (g, users) in affected_by_attrs {
+            work.users.entry(g).or_default().extend(users);
         }
         // Entries naming users that came or went.
         if !work.liveness.is_empty() {
@@ -876,16 +908,45 @@ impl Tenant {
             }
         }
         if self.grants.users.is_some() {
-            let mut pairs: BTreeSet<(UserIx, ProductIx)> = BTreeSet::new();
+            // Each changed membership's products, as (product, user) pairs, by product.
+            let mut whole = vec![false; self.product_slots()];
+            for p in &products {
+                if let Some(w) = whole.get_mut(p.index()) {
+                    *w = true;
+                }
+            }
+            let mut pairs: Vec<(ProductIx, UserIx)> = Vec::new();
             for &(g, u, _) in &delta.members {
-                for p in self.group_products(g) {
-                    if !products.contains(&p) {
-                        pairs.insert((u, p));
+                for &p in &self.def(g).products {
+                    if !whole.get(p.index()).copied().unwrap_or(true) && self.product_live(p) {
+                        pairs.push((p, u));
                     }
                 }
             }
-            for (u, p) in pairs {
-                self.refresh_reach(u, p);
+            pairs.sort_unstable();
+            pairs.dedup();
+            let slots = self.user_slots();
+            for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+                let Some(&(p, _)) = run.first() else { continue };
+                let users = run.iter().map(|&(_, u)| u);
+                // Asking each user's groups costs users × groups lookups; past a pass over
+                // the groups' member sets, recompute the product's users whole.
+                let per_user = self.product_groups(p).len().max(1);
+                if run.len().saturating_mul(per_user).saturating_mul(8) > slots {
+                    let reach = Arc::new(self.product_reach(p));
+                    if let Some(slot) = self
+                        .grants
+                        .users
+                        .as_mut()
+                        .and_then(|users| users.get_mut(p.index()))
+                    {
+                        *slot = reach;
+                    }
+                } else {
+                    for u in users {
+                        self.refresh_reach(u, p);
+                    }
+                }
             }
         }
         if work.notes_all {

@@ -16,8 +16,8 @@ use super::attrs::Attributes;
 use super::graph::Graph;
 use super::store::{DocOrder, Lists, Texts, NOWHERE};
 use super::{
-    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, Users, TAG_ADMIN,
-    TAG_LIVE, TAG_OWNER,
+    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, UserExtra, Users,
+    TAG_ADMIN, TAG_LIVE, TAG_OWNER,
 };
 
 /// Ids in slot order: the defined ones by id, then the others mentioned, by id. Mentions are
@@ -64,7 +64,6 @@ impl Tenant {
             products,
             modules,
             attributes,
-            sections,
         } = snap;
 
         // Every id, defined or mentioned.
@@ -131,9 +130,9 @@ impl Tenant {
             prevent: Arc::new(Bits::empty(n_users)),
             dashboards: Arc::new(Map::default()),
             roles: Arc::new(Lists::default()),
-            keys: Arc::new(vec![u64::MAX; n_users]),
             notes: Arc::new(Map::default()),
             doc: Arc::new(DocOrder::default()),
+            extras: Arc::new(Map::default()),
         };
         let mut names: Vec<Option<String>> = vec![None; n_users];
         let mut direct: Vec<Vec<RoleIx>> = vec![Vec::new(); n_users];
@@ -145,9 +144,9 @@ impl Tenant {
             let homepage = Arc::make_mut(&mut u.homepage);
             let prevent = Arc::make_mut(&mut u.prevent);
             let dashboards = Arc::make_mut(&mut u.dashboards);
-            let keys = Arc::make_mut(&mut u.keys);
             let notes = Arc::make_mut(&mut u.notes);
             let doc = Arc::make_mut(&mut u.doc);
+            let extras = Arc::make_mut(&mut u.extras);
             for user in users {
                 let Some(slot) = user_ids.get(&user.id) else {
                     continue;
@@ -177,11 +176,11 @@ impl Tenant {
                 if user.prevent_homepage_redirect {
                     prevent.insert(slot.get());
                 }
+                if let Some(extra) = UserExtra::of(&user) {
+                    extras.insert(slot, extra);
+                }
                 if let Some(d) = user.dashboard {
                     dashboards.insert(slot, d);
-                }
-                if let Some(k) = keys.get_mut(i) {
-                    *k = user.keys.bits() as u64;
                 }
                 if !user.notes.is_empty() {
                     notes.insert(slot, user.notes);
@@ -256,6 +255,7 @@ impl Tenant {
             }
         }
         let mut product_live = vec![false; product_ids.len()];
+        let mut product_names = vec![None; product_ids.len()];
         let mut product_doc = DocOrder::default();
         for product in products {
             let Some(slot) = product_ids.get(&product.id) else {
@@ -266,10 +266,14 @@ impl Tenant {
             if let Some(l) = product_live.get_mut(slot.index()) {
                 *l = true;
             }
+            if let Some(n) = product_names.get_mut(slot.index()) {
+                *n = product.name;
+            }
         }
         let modules_listed = modules.is_some();
         let mut module_live = vec![false; module_ids.len()];
         let mut module_required = vec![None; module_ids.len()];
+        let mut module_names = vec![None; module_ids.len()];
         let mut module_doc = DocOrder::default();
         for module in modules.into_iter().flatten() {
             let Some(slot) = module_ids.get(&module.id) else {
@@ -278,6 +282,9 @@ impl Tenant {
             module_doc.append(slot.index());
             if let Some(l) = module_live.get_mut(slot.index()) {
                 *l = true;
+            }
+            if let Some(n) = module_names.get_mut(slot.index()) {
+                n.clone_from(&module.name);
             }
             if let Some(r) = module_required.get_mut(slot.index()) {
                 *r = module
@@ -291,10 +298,10 @@ impl Tenant {
         let mut tenant = Tenant {
             meta: Arc::new(Meta {
                 revision,
-                as_of,
+                as_of: as_of.as_ref().and_then(|s| s.instant),
+                as_of_text: as_of.map(|s| s.text),
                 default_locale,
                 default_dashboard,
-                sections,
             }),
             users: u,
             groups: Groups {
@@ -308,11 +315,13 @@ impl Tenant {
                 role_doc,
                 products: product_ids,
                 product_live,
+                product_names,
                 product_doc,
                 modules_listed,
                 modules: module_ids,
                 module_live,
                 module_required,
+                module_names,
                 module_doc,
                 perms,
             }),
@@ -422,10 +431,9 @@ pub(crate) fn group_def(
             })
         })
         .collect();
-    let (rule, rule_invalid) = match group.rule {
-        RuleSource::None => (None, false),
-        RuleSource::Valid(rule) => (Some(Arc::new(rule)), false),
-        RuleSource::Invalid => (None, true),
+    let rule = match group.rule {
+        RuleSource::Valid(rule) => Some(Arc::new(rule)),
+        RuleSource::None | RuleSource::Invalid => None,
     };
     let created = group
         .created_at
@@ -453,7 +461,7 @@ pub(crate) fn group_def(
             .filter_map(|id| groups.get(id))
             .collect(),
         rule,
-        rule_invalid,
+        rule_source: group.rule_source,
         roles: group.roles.iter().filter_map(|id| roles.get(id)).collect(),
         products: group
             .products
@@ -463,7 +471,6 @@ pub(crate) fn group_def(
         created_at: group.created_at,
         created,
         created_by: group.created_by,
-        keys: group.keys,
         notes: group.notes,
         ..Group::default()
     }

@@ -20,20 +20,22 @@ use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, User
 use crate::json::Canonical;
 use crate::rules::Rule;
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{
-    At, KeyOrder, Localized, Note, OrgRole, Sections, Severity, Stamp, GROUP_KEYS, USER_KEYS,
-};
+use crate::snapshot::{At, Localized, Note, OrgRole, Severity, Stamp, GROUP_KEYS, USER_KEYS};
 
 use super::attrs::{AttrValue, Attributes, Column};
 use super::notes::Notes;
 use super::store::{DocOrder, Lists, Texts};
-use super::{Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, Users};
+use super::{
+    Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, UserExtra, Users,
+};
 
 /// The first bytes of every compiled snapshot.
 const MAGIC: &[u8; 4] = b"GGCS";
 /// The version of the format below; bytes of another version are refused. Version 2 keeps
-/// users in the name order of SPEC v4 §2, which version-1 bytes do not.
-pub const FORMAT_VERSION: u32 = 2;
+/// users in the name order of SPEC v4 §2, which version-1 bytes do not; version 3 drops the
+/// per-item key order and keeps what a written-back snapshot needs (rule sources, user extras,
+/// product and module names, `asOf` as written).
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER: usize = 4 + 4 + 8 + 4;
 
 /// The codes a note can carry, by number.
@@ -136,6 +138,13 @@ impl Enc {
 
     fn canonical(&mut self, v: Option<&Canonical>) {
         self.opt_str(v.map(Canonical::as_str));
+    }
+
+    fn opt_strs(&mut self, v: &[Option<String>]) {
+        self.usize(v.len());
+        for s in v {
+            self.opt_str(s.as_deref());
+        }
     }
 
     fn ids<I: Ix>(&mut self, table: &IdTable<I>) {
@@ -350,6 +359,15 @@ impl<'a> Dec<'a> {
         }
     }
 
+    fn opt_strings(&mut self) -> R<Vec<Option<String>>> {
+        let n = self.len(1)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.opt_string()?);
+        }
+        Ok(out)
+    }
+
     /// Canonical JSON, which answers splice as it is: checked to be exactly that.
     fn canonical(&mut self) -> R<Option<Canonical>> {
         match self.opt_string()? {
@@ -548,11 +566,9 @@ impl Tenant {
         let m = &self.meta;
         e.opt_str(m.revision.as_deref());
         e.opt_i128(m.as_of);
+        e.opt_str(m.as_of_text.as_deref());
         e.str(&m.default_locale);
         e.canonical(m.default_dashboard.as_ref());
-        for r in m.sections.rank {
-            e.u32(r);
-        }
         // Users.
         let u = &self.users;
         e.ids(&u.ids);
@@ -583,7 +599,6 @@ impl Tenant {
             e.str(v.as_str());
         }
         e.lists(&u.roles);
-        e.u64s(&u.keys);
         let mut notes: Vec<(&UserIx, &Vec<Note>)> = u.notes.iter().collect();
         notes.sort_by_key(|(k, _)| **k);
         e.usize(notes.len());
@@ -592,6 +607,19 @@ impl Tenant {
             e.notes(v);
         }
         e.doc(&u.doc);
+        let mut extras: Vec<(&UserIx, &Box<UserExtra>)> = u.extras.iter().collect();
+        extras.sort_by_key(|(k, _)| **k);
+        e.usize(extras.len());
+        for (k, x) in extras {
+            e.u32(k.get());
+            e.opt_str(x.locale.as_deref());
+            e.opt_str(x.org_role.as_deref());
+            e.usize(x.attributes.len());
+            for (key, value) in &x.attributes {
+                e.str(key);
+                e.str(value.as_str());
+            }
+        }
         // Groups, sharing member sets as the tenant does.
         e.ids(&self.groups.ids);
         e.doc(&self.groups.doc);
@@ -628,6 +656,7 @@ impl Tenant {
         let live: Vec<u8> = c.product_live.iter().map(|&p| u8::from(p)).collect();
         e.bytes(&live);
         e.doc(&c.product_doc);
+        e.opt_strs(&c.product_names);
         e.bool(c.modules_listed);
         e.ids(&c.modules);
         let live: Vec<u8> = c.module_live.iter().map(|&p| u8::from(p)).collect();
@@ -639,6 +668,7 @@ impl Tenant {
             .collect();
         e.u32s(&required);
         e.doc(&c.module_doc);
+        e.opt_strs(&c.module_names);
         // Attributes.
         let columns: Vec<&Column> = self.attrs.columns().collect();
         e.usize(columns.len());
@@ -692,18 +722,15 @@ impl Tenant {
     fn decode(d: &mut Dec<'_>) -> Result<Tenant, Error> {
         let revision = d.opt_string()?;
         let as_of = d.opt_i128()?;
+        let as_of_text = d.opt_string()?;
         let default_locale = d.string()?;
         let default_dashboard = d.canonical()?;
-        let mut sections = Sections::default();
-        for r in &mut sections.rank {
-            *r = d.u32()?;
-        }
         let meta = Meta {
             revision,
             as_of,
+            as_of_text,
             default_locale,
             default_dashboard,
-            sections,
         };
         // Users.
         let ids: IdTable<UserIx> = d.ids()?;
@@ -739,7 +766,6 @@ impl Tenant {
         // Role slots are not known yet: direct roles are checked once the catalog is read.
         let roles_raw = d.u32s()?;
         let roles_lens = d.u32s()?;
-        let keys = d.u64s()?;
         let n = d.len(8)?;
         let mut user_notes = Map::default();
         for _ in 0..n {
@@ -747,10 +773,33 @@ impl Tenant {
             user_notes.insert(u, d.notes()?);
         }
         let user_doc = d.doc(slots)?;
+        let n = d.len(8)?;
+        let mut extras = Map::default();
+        for _ in 0..n {
+            let u = d.ix::<UserIx>(slots)?;
+            let locale = d.opt_string()?.map(Into::into);
+            let org_role = d.opt_string()?.map(Into::into);
+            let m = d.len(2)?;
+            let mut attributes = Vec::with_capacity(m);
+            for _ in 0..m {
+                let key: Box<str> = d.string()?.into();
+                let value = d
+                    .canonical_text()?
+                    .ok_or_else(|| corrupt("an ignored attribute is missing"))?;
+                attributes.push((key, value));
+            }
+            extras.insert(
+                u,
+                Box::new(UserExtra {
+                    locale,
+                    org_role,
+                    attributes,
+                }),
+            );
+        }
         if org.len() != slots
             || primary.len() != slots
             || homepage.len() != slots
-            || keys.len() != slots
             || live.words().len() > slots.div_ceil(64)
         {
             return Err(corrupt("user columns disagree on how many users there are"));
@@ -798,6 +847,7 @@ impl Tenant {
         let products: IdTable<ProductIx> = d.ids()?;
         let product_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
         let product_doc = d.doc(products.len())?;
+        let product_names = d.opt_strings()?;
         let modules_listed = d.bool()?;
         let modules: IdTable<ModuleIx> = d.ids()?;
         let module_live: Vec<bool> = d.bytes()?.iter().map(|&p| p != 0).collect();
@@ -811,9 +861,12 @@ impl Tenant {
             })
             .collect::<R<_>>()?;
         let module_doc = d.doc(modules.len())?;
+        let module_names = d.opt_strings()?;
         if product_live.len() != products.len()
+            || product_names.len() != products.len()
             || module_live.len() != modules.len()
             || module_required.len() != modules.len()
+            || module_names.len() != modules.len()
         {
             return Err(corrupt("the catalog disagrees with its ids"));
         }
@@ -898,9 +951,9 @@ impl Tenant {
                 prevent: Arc::new(prevent),
                 dashboards: Arc::new(dashboards),
                 roles: Arc::new(direct),
-                keys: Arc::new(keys),
                 notes: Arc::new(user_notes),
                 doc: Arc::new(user_doc),
+                extras: Arc::new(extras),
             },
             groups: Groups {
                 ids: Arc::new(group_ids),
@@ -913,11 +966,13 @@ impl Tenant {
                 role_doc,
                 products,
                 product_live,
+                product_names,
                 product_doc,
                 modules_listed,
                 modules,
                 module_live,
                 module_required,
+                module_names,
                 module_doc,
                 perms,
             }),
@@ -971,14 +1026,11 @@ fn encode_group(e: &mut Enc, g: &Group) {
         }
         None => e.u8(0),
     }
-    e.bool(g.rule_invalid);
+    e.canonical(g.rule_source.as_ref());
     e.ixs(&g.roles);
     e.ixs(&g.products);
     e.opt_str(g.created_at.as_deref());
     e.opt_str(g.created_by.as_deref());
-    let k = g.keys.bits();
-    e.u64(k as u64);
-    e.u64((k >> 64) as u64);
     e.notes(&g.notes);
     e.set(&g.manual);
     let added: Vec<u32> = g.added.iter().flat_map(|&(u, s)| [u, s]).collect();
@@ -1030,15 +1082,12 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
     } else {
         None
     };
-    let rule_invalid = d.bool()?;
+    let rule_source = d.canonical()?;
     // Role and product slots are checked once the catalog is read.
     let roles = d.ixs::<RoleIx>(usize::MAX)?;
     let products = d.ixs::<ProductIx>(usize::MAX)?;
     let created_at = d.opt_string()?;
     let created_by = d.opt_string()?;
-    let low = d.u64()?;
-    let high = d.u64()?;
-    let keys = KeyOrder::from_bits(u128::from(low) | (u128::from(high) << 64));
     let notes = d.notes()?;
     let manual = d.set(slots)?;
     let flat = d.u32s()?;
@@ -1075,13 +1124,12 @@ fn decode_group(d: &mut Dec<'_>, slots: usize, group_slots: usize) -> Result<Gro
         stamps,
         include,
         rule,
-        rule_invalid,
+        rule_source,
         roles,
         products,
         created_at,
         created,
         created_by,
-        keys,
         notes,
         manual,
         added,

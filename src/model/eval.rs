@@ -6,10 +6,11 @@
 
 use crate::hash::{Map, Set};
 use crate::ids::{GroupIx, Ix, UserIx};
+use crate::limits::{RULE_WORK_BASE, RULE_WORK_PER_ITEM};
 use crate::rules::{Condition, Op, Operand, RecordField, Rule};
 use crate::sets::Bits;
 
-use super::attrs::{named_by, positive_users, AttrValue, Prepared};
+use super::attrs::{is_indexed, named_by, positive_users, AttrValue, Prepared};
 use super::Tenant;
 
 /// What a condition read for one user, for `explain`.
@@ -53,82 +54,169 @@ fn scalar_text(value: &Operand) -> String {
     }
 }
 
+/// A rule that would do more work than its budget allows (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooCostly;
+
+/// What one evaluation over every user carries: each field's `REPORTS TO` lines, built once,
+/// and the work left before the rule is refused as too costly (none: unbounded).
+struct Ctx<'t> {
+    lines: Map<String, Lines<'t>>,
+    left: Option<usize>,
+}
+
+impl Ctx<'_> {
+    /// Spends `work` units (values or users looked at), or refuses the rule.
+    fn charge(&mut self, work: usize) -> Result<(), TooCostly> {
+        if let Some(left) = &mut self.left {
+            *left = left.checked_sub(work).ok_or(TooCostly)?;
+        }
+        Ok(())
+    }
+}
+
 impl Tenant {
     /// The live users a rule matches.
     pub fn matching_users(&self, rule: &Rule) -> Bits {
-        let mut cache = Map::default();
-        let mut bits = self.match_bits(rule, &mut cache);
-        bits.and_with(self.live_users());
-        bits
+        self.matching(rule, None)
+            .unwrap_or_else(|TooCostly| Bits::empty(self.user_slots()))
     }
 
-    fn match_bits<'t>(&'t self, rule: &Rule, cache: &mut Map<String, Lines<'t>>) -> Bits {
+    /// The live users a rule matches, or [`TooCostly`] once it has looked at more than
+    /// `budget` values and users: conditions that an index answers cost what they match,
+    /// those that must decide every value (`LIKE`, `ENDS WITH`, comparisons) cost the
+    /// values and users they look at.
+    ///
+    /// # Errors
+    ///
+    /// [`TooCostly`] past the budget.
+    pub fn matching_users_within(&self, rule: &Rule, budget: usize) -> Result<Bits, TooCostly> {
+        self.matching(rule, Some(budget))
+    }
+
+    /// The work a rule asked of this tenant may do (SPEC §8): the same on every host, in
+    /// proportion to the tenant.
+    pub fn rule_budget(&self) -> usize {
+        let items = self.user_count().saturating_add(self.attrs.value_count());
+        RULE_WORK_BASE.saturating_add(RULE_WORK_PER_ITEM.saturating_mul(items))
+    }
+
+    fn matching(&self, rule: &Rule, budget: Option<usize>) -> Result<Bits, TooCostly> {
+        let mut ctx = Ctx {
+            lines: Map::default(),
+            left: budget,
+        };
+        let mut bits = self.match_bits(rule, &mut ctx)?;
+        bits.and_with(self.live_users());
+        Ok(bits)
+    }
+
+    fn match_bits<'t>(&'t self, rule: &Rule, ctx: &mut Ctx<'t>) -> Result<Bits, TooCostly> {
         let slots = self.user_slots();
-        match rule {
+        Ok(match rule {
             Rule::All(children) => {
                 let mut acc = self.live_users().clone();
                 for child in children {
                     if acc.is_empty() {
                         break;
                     }
-                    acc.and_with(&self.match_bits(child, cache));
+                    acc.and_with(&self.match_bits(child, ctx)?);
                 }
                 acc
             }
             Rule::Any(children) => {
                 let mut acc = Bits::empty(slots);
                 for child in children {
-                    acc.or_with(&self.match_bits(child, cache));
+                    acc.or_with(&self.match_bits(child, ctx)?);
                 }
                 acc
             }
             Rule::Not(child) => {
-                let mut bits = self.match_bits(child, cache);
+                let mut bits = self.match_bits(child, ctx)?;
                 bits.complement_in(self.live_users());
                 bits
             }
-            Rule::Cond(cond) => self.condition_bits(cond, cache),
-        }
+            Rule::Cond(cond) => self.condition_bits(cond, ctx)?,
+        })
     }
 
-    fn condition_bits<'t>(&'t self, cond: &Condition, cache: &mut Map<String, Lines<'t>>) -> Bits {
+    fn condition_bits<'t>(
+        &'t self,
+        cond: &Condition,
+        ctx: &mut Ctx<'t>,
+    ) -> Result<Bits, TooCostly> {
         let slots = self.user_slots();
         let field = cond.field.as_deref().unwrap_or("");
-        match cond.op {
+        ctx.charge(1)?;
+        Ok(match cond.op {
             Op::MemberOf => match self.group(&scalar_text(&cond.value)) {
                 Some(g) => self.members(g).to_bits(slots),
                 None => Bits::empty(slots),
             },
             Op::ReportsTo => {
-                let lines = cache
-                    .entry(field.to_owned())
-                    .or_insert_with(|| self.lines(field));
-                lines.below(&scalar_text(&cond.value), slots)
+                if !ctx.lines.contains_key(field) {
+                    ctx.charge(self.user_count())?;
+                    ctx.lines.insert(field.to_owned(), self.lines(field));
+                }
+                match ctx.lines.get(field) {
+                    Some(lines) => lines.below(&scalar_text(&cond.value), slots),
+                    None => Bits::empty(slots),
+                }
             }
             op => {
                 let (positive, negated) = op.positive();
                 let prepared = Prepared::new(&cond.value);
-                let mut bits = match RecordField::of(field) {
-                    Some(r) => {
-                        let mut bits = Bits::empty(slots);
-                        for &u in self.users_by_name() {
-                            if prepared.holds_text(positive, self.record_str(r, u)) {
-                                bits.insert(u.get());
-                            }
-                        }
-                        bits
-                    }
-                    None => {
-                        let columns = self.attrs.resolve(field);
-                        positive_users(&columns, positive, &prepared, slots)
-                    }
-                };
+                let mut bits = self.positive_bits(field, positive, &prepared, ctx)?;
                 if negated {
                     bits.complement_in(self.live_users());
                 }
                 bits
             }
+        })
+    }
+
+    /// The users for which the positive operator `op` holds on `field`: from an index for
+    /// `=`, `IN` and `STARTS WITH` (SPEC §8), else by deciding every value.
+    fn positive_bits(
+        &self,
+        field: &str,
+        op: Op,
+        prepared: &Prepared,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Bits, TooCostly> {
+        let slots = self.user_slots();
+        if let Some(r) = RecordField::of(field) {
+            if is_indexed(op) {
+                let users = self.record_lookup(r).candidates(op, prepared);
+                ctx.charge(users.len())?;
+                let mut bits = Bits::empty(slots);
+                for u in users {
+                    bits.insert(u);
+                }
+                return Ok(bits);
+            }
+            ctx.charge(self.user_count())?;
+            let mut bits = Bits::empty(slots);
+            for &u in self.users_by_name() {
+                if prepared.holds_text(op, self.record_str(r, u)) {
+                    bits.insert(u.get());
+                }
+            }
+            return Ok(bits);
         }
+        let indices = self.attrs.resolve_indices(field);
+        if let ([one], true) = (indices.as_slice(), is_indexed(op)) {
+            if let (Some(column), Some(lookup)) =
+                (self.attrs.column(*one), self.column_lookup(*one))
+            {
+                let (bits, looked) = column.indexed_users(&lookup, op, prepared, slots);
+                ctx.charge(looked)?;
+                return Ok(bits);
+            }
+        }
+        let columns = self.attrs.resolve(field);
+        ctx.charge(columns.iter().map(|c| c.scan_cost()).sum())?;
+        Ok(positive_users(&columns, op, prepared, slots))
     }
 
     /// `field`'s reporting lines: who names each text, and who names each user.
@@ -424,6 +512,83 @@ mod tests {
         check(&t, "NAME = b OR ID = c", &[]);
         check(&t, "MEMBER OF g AND NOT level > 6", &["a", "d"]);
         check(&t, "MEMBER OF nowhere", &[]);
+    }
+
+    #[test]
+    fn indexed_conditions_agree_with_deciding_each_user() {
+        // 200 users, each with its own `code` (too many values for postings, so the lookup
+        // lists each value's users) and numbers written several ways.
+        let users: Vec<String> = (0..200)
+            .map(|i| {
+                let number = match i % 5 {
+                    0 => "100".to_owned(),
+                    1 => "100.0".to_owned(),
+                    2 => "1e2".to_owned(),
+                    3 => "\"100\"".to_owned(),
+                    _ => format!("{i}"),
+                };
+                let zero = if i % 2 == 0 { "0" } else { "-0.0" };
+                format!(
+                    r#"{{"id":"U{i}","name":"Name {i}","attributes":{{"code":"C-{i}","n":{number},"z":{zero},"tags":["t{}","T{}"]}}}}"#,
+                    i % 3,
+                    i % 7
+                )
+            })
+            .collect();
+        let t = Tenant::compile(
+            read_snapshot(&format!(r#"{{"users":[{}]}}"#, users.join(","))).unwrap(),
+        );
+        let ids = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+            let mut out: Vec<String> = (0..200)
+                .filter(|&i| keep(i))
+                .map(|i| format!("U{i}"))
+                .collect();
+            out.sort();
+            out
+        };
+        check(&t, "code = c-7", &strs(&ids(&|i| i == 7)));
+        check(
+            &t,
+            "code IN (C-7, c-8, nope)",
+            &strs(&ids(&|i| i == 7 || i == 8)),
+        );
+        check(
+            &t,
+            "code STARTS WITH c-19",
+            &strs(&ids(&|i| i == 19 || (190..200).contains(&i))),
+        );
+        check(&t, "code != C-7", &strs(&ids(&|i| i != 7)));
+        // Numbers compare as numbers, text as text: "100" the string is not the number 1e2's
+        // text when the condition gives the number.
+        check(&t, "n = 100", &strs(&ids(&|i| i % 5 <= 3 || i == 100)));
+        check(&t, "n = '100.0'", &[]);
+        check(&t, "n IN (1e2, 4)", &strs(&ids(&|i| i % 5 <= 3 || i == 4)));
+        check(&t, "z = 0", &strs(&ids(&|_| true)));
+        check(&t, "tags = t1", &strs(&ids(&|i| i % 3 == 1 || i % 7 == 1)));
+        check(
+            &t,
+            "id = u7 OR id IN (u8, U9) OR name = 'NAME 10'",
+            &strs(&ids(&|i| (7..=10).contains(&i))),
+        );
+        check(
+            &t,
+            "name STARTS WITH 'name 19'",
+            &strs(&ids(&|i| i == 19 || (190..200).contains(&i))),
+        );
+        check(&t, "orgRole = 'member'", &strs(&ids(&|_| true)));
+    }
+
+    #[test]
+    fn a_costly_rule_is_refused_and_a_cheap_one_is_not() {
+        let t = tenant();
+        let like = parse_rule("name LIKE a OR name LIKE b").unwrap();
+        assert_eq!(t.matching_users_within(&like, 1).err(), Some(TooCostly));
+        let all = t.matching_users_within(&like, t.rule_budget()).unwrap();
+        assert_eq!(all.count(), 2, "A and B");
+        assert_eq!(all, t.matching_users(&like));
+        // An indexed condition costs what it matches, not the tenant.
+        let eq = parse_rule("id = a").unwrap();
+        assert_eq!(t.matching_users_within(&eq, 2).unwrap().count(), 1);
     }
 
     #[test]

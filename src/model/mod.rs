@@ -19,7 +19,10 @@
 //! - `grants`: which active groups carry each product, and whom they reach;
 //! - `notes`: diagnostics, in document order;
 //! - `compile`: a snapshot into a tenant; `change`: a change list into a new tenant;
-//! - `vocabulary`: what rules can name, ranked for suggestions, built on first use.
+//! - `compiled`: the tenant as compiled-snapshot bytes, and back;
+//! - `export`: the tenant written back as a snapshot, whole or one item;
+//! - `vocabulary`: what rules can name, ranked for suggestions, and the lookups rules search,
+//!   built on first use.
 //!
 //! INVARIANT: each rule of the contract is decided by one function here: [`Tenant::grants`]
 //! (an inactive group grants nothing), [`membership::in_effect`] (time windows),
@@ -30,6 +33,7 @@ mod change;
 mod compile;
 mod compiled;
 mod eval;
+mod export;
 mod grants;
 mod graph;
 mod membership;
@@ -38,7 +42,7 @@ mod store;
 mod vocabulary;
 
 pub use change::{Change, Delta};
-pub use eval::{Actual, Trace};
+pub use eval::{Actual, TooCostly, Trace};
 pub use graph::Graph;
 pub use notes::Diagnostic;
 pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
@@ -50,7 +54,7 @@ use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, User
 use crate::json::Canonical;
 use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
-use crate::snapshot::{KeyOrder, Localized, Note, OrgRole, Sections, Stamp};
+use crate::snapshot::{slug_well_formed, Localized, Note, OrgRole, Stamp};
 use crate::text::NameKey;
 use crate::time::Instant;
 
@@ -70,9 +74,10 @@ const TAG_ADMIN: u8 = 4;
 pub(crate) struct Meta {
     pub revision: Option<String>,
     pub as_of: Option<Instant>,
+    /// `asOf` as written.
+    pub as_of_text: Option<String>,
     pub default_locale: String,
     pub default_dashboard: Option<Canonical>,
-    pub sections: Sections,
 }
 
 /// The users, by column.
@@ -87,9 +92,38 @@ pub(crate) struct Users {
     pub prevent: Arc<Bits>,
     pub dashboards: Arc<Map<UserIx, Canonical>>,
     pub roles: Arc<Lists<RoleIx>>,
-    pub keys: Arc<Vec<u64>>,
     pub notes: Arc<Map<UserIx, Vec<Note>>>,
     pub doc: Arc<DocOrder>,
+    /// What the few users that have it hold beyond what evaluation reads.
+    pub extras: Arc<Map<UserIx, Box<UserExtra>>>,
+}
+
+/// What a user's document holds that no rule or answer reads, kept so that the snapshot
+/// written back (the `snapshot` and `definition` answers) says what the host said: the
+/// preferred locale, an `orgRole` the contract does not know (the user reads as a member),
+/// attributes of a type §1 does not allow (ignored by rules, each with a diagnostic).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct UserExtra {
+    pub locale: Option<Box<str>>,
+    pub org_role: Option<Box<str>>,
+    /// `(key, value)`, as read.
+    pub attributes: Vec<(Box<str>, Canonical)>,
+}
+
+impl UserExtra {
+    /// What `user` holds beyond evaluation, if anything.
+    pub(crate) fn of(user: &crate::snapshot::User) -> Option<Box<UserExtra>> {
+        let extra = UserExtra {
+            locale: user.locale.as_deref().map(Into::into),
+            org_role: user.unknown_org_role.as_deref().map(Into::into),
+            attributes: user
+                .ignored_attributes
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), v.clone()))
+                .collect(),
+        };
+        (extra != UserExtra::default()).then(|| Box::new(extra))
+    }
 }
 
 /// One member entry: the user's slot and, when it has timestamps, where they are.
@@ -116,13 +150,14 @@ pub(crate) struct Group {
     pub stamps: Vec<[Option<Stamp>; 3]>,
     pub include: Vec<GroupIx>,
     pub rule: Option<Arc<Rule>>,
-    pub rule_invalid: bool,
+    /// The rule as written, when it is text or invalid (a valid AST is written back from
+    /// `rule`).
+    pub rule_source: Option<Canonical>,
     pub roles: Vec<RoleIx>,
     pub products: Vec<ProductIx>,
     pub created_at: Option<String>,
     pub created: Option<Instant>,
     pub created_by: Option<String>,
-    pub keys: KeyOrder,
     pub notes: Vec<Note>,
     /// Users with an entry in effect.
     pub manual: UserSet,
@@ -159,12 +194,14 @@ pub(crate) struct Catalog {
     pub role_doc: DocOrder,
     pub products: IdTable<ProductIx>,
     pub product_live: Vec<bool>,
+    pub product_names: Vec<Option<String>>,
     pub product_doc: DocOrder,
     /// Whether the snapshot lists modules (when not, every module is valid).
     pub modules_listed: bool,
     pub modules: IdTable<ModuleIx>,
     pub module_live: Vec<bool>,
     pub module_required: Vec<Option<PermIx>>,
+    pub module_names: Vec<Option<String>>,
     pub module_doc: DocOrder,
     pub perms: IdTable<PermIx>,
 }
@@ -465,7 +502,7 @@ impl Tenant {
             slug: def
                 .slug
                 .as_deref()
-                .filter(|_| !self.notes.slug_taken.contains(g.get())),
+                .filter(|slug| slug_well_formed(slug) && !self.notes.slug_taken.contains(g.get())),
             description: def.description.as_deref(),
             avatar: def.avatar.as_deref(),
             created_at: def.created_at.as_deref(),

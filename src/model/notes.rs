@@ -12,7 +12,7 @@ use crate::hash::Map;
 use crate::ids::{GroupIx, Ix, UserIx};
 use crate::rules::{Op, Operand};
 use crate::sets::Bits;
-use crate::snapshot::{At, KeyOrder, Note, Severity, GROUP_KEYS, USER_KEYS};
+use crate::snapshot::{slug_well_formed, At, Note, Severity, GROUP_KEYS, USER_KEYS};
 
 use super::membership::has_window;
 use super::store::NOWHERE;
@@ -29,8 +29,8 @@ pub struct Diagnostic {
     pub message: String,
     /// The JSON path in the snapshot.
     pub path: String,
-    /// The group it lies in, if any.
-    pub group: Option<GroupIx>,
+    /// The group it lies in, if any (for lint findings).
+    pub(crate) group: Option<GroupIx>,
 }
 
 /// Notes about references and structure, by item.
@@ -291,7 +291,7 @@ impl Tenant {
         let mut taken = Bits::default();
         let mut slugs = Map::default();
         for g in in_doc {
-            let Some(slug) = self.def(g).slug.as_deref() else {
+            let Some(slug) = self.def(g).slug.as_deref().filter(|s| slug_well_formed(s)) else {
                 continue;
             };
             if seen.insert(slug, ()).is_some() {
@@ -339,32 +339,34 @@ impl Tenant {
     }
 
     /// Every diagnostic, in document order.
-    pub(crate) fn collect_diagnostics(&self) -> Vec<Diagnostic> {
-        type Key = (u32, u32, u32, Option<u32>, Option<u32>);
-        let mut found: Vec<(Key, Option<GroupIx>, &Note)> = Vec::new();
-        let sections = self.meta.sections;
-        let user_section = sections.of("users");
-        let group_section = sections.of("groups");
-        let user_key = |u: UserIx, note: &Note| -> Key {
-            let keys = KeyOrder::from_bits(
-                u128::from(self.users.keys.get(u.index()).copied().unwrap_or(u64::MAX))
-                    | (u128::MAX << 64),
-            );
+    pub(crate) fn collect_diagnostics<'a>(&'a self) -> Vec<Diagnostic> {
+        // Users, then groups, as §1 lists them; items in document order; within an item, its
+        // keys in the order §1 lists them, then the element, then the sub-key (a member entry's
+        // timestamps in §1's order, attributes by key). The order does not depend on the order
+        // of keys in the text, so a snapshot written back with sorted keys lists the same.
+        type Key<'a> = (u32, u32, usize, Option<u32>, Option<(u32, &'a str)>);
+        let mut found: Vec<(Key<'_>, Option<GroupIx>, &Note)> = Vec::new();
+        let rank =
+            |known: &[&str], key: &str| known.iter().position(|k| *k == key).unwrap_or(known.len());
+        fn sub(note: &Note) -> Option<(u32, &str)> {
+            note.at.sub.as_ref().map(|(s, r)| (*r, s.as_str()))
+        }
+        let user_key = |u: UserIx, note: &'a Note| -> Key<'a> {
             (
-                user_section,
+                0,
                 self.users.doc.pos(u.index()),
-                keys.rank(USER_KEYS, note.at.key),
+                rank(USER_KEYS, note.at.key),
                 note.at.element,
-                note.at.sub.as_ref().map(|s| s.1),
+                sub(note),
             )
         };
-        let group_key = |g: GroupIx, note: &Note| -> Key {
+        let group_key = |g: GroupIx, note: &'a Note| -> Key<'a> {
             (
-                group_section,
+                1,
                 self.groups.doc.pos(g.index()),
-                self.def(g).keys.rank(GROUP_KEYS, note.at.key),
+                rank(GROUP_KEYS, note.at.key),
                 note.at.element,
-                note.at.sub.as_ref().map(|s| s.1),
+                sub(note),
             )
         };
         let mut users: Vec<(&UserIx, &Vec<Note>)> = self.users.notes.iter().collect();

@@ -17,12 +17,12 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use crate::hash::Map;
-use crate::ids::{GroupIx, UserIx};
+use crate::ids::{GroupIx, Ix, UserIx};
 use crate::rules::{is_number_word, RecordField, Rule};
 use crate::sets::Bits;
 use crate::text::{fold, lower};
 
-use super::attrs::{resolved_value_counts, AttrValue};
+use super::attrs::{resolved_value_counts, AttrValue, Lookup};
 use super::Tenant;
 
 /// How many entries starting with a partial token are gathered and sorted; past that, the
@@ -41,12 +41,15 @@ pub struct Vocabulary {
     columns: OnceLock<Vec<ColumnCells>>,
     /// The values of `id`, `name` and `orgRole`.
     record: [OnceLock<Arc<Values>>; 3],
+    /// The users by the lowercase text of `id`, `name` and `orgRole`.
+    record_lookups: [OnceLock<Arc<Lookup>>; 3],
 }
 
 #[derive(Default)]
 struct ColumnCells {
     values: OnceLock<Arc<Values>>,
     reports: OnceLock<Arc<Ranked<UserChoice>>>,
+    lookup: OnceLock<Arc<Lookup>>,
 }
 
 impl fmt::Debug for Vocabulary {
@@ -635,6 +638,36 @@ impl Tenant {
             let labels: Vec<Box<str>> = fields.iter().map(|f| f.key.clone()).collect();
             Ranked::new(fields, labels, None::<Vec<&str>>)
         })
+    }
+
+    /// The [`Lookup`] of attribute column `index`, built on first use.
+    pub(crate) fn column_lookup(&self, index: usize) -> Option<Arc<Lookup>> {
+        let column = self.attrs.column(index)?;
+        let cell = self.vocabulary_columns().get(index)?;
+        Some(
+            cell.lookup
+                .get_or_init(|| Arc::new(column.lookup()))
+                .clone(),
+        )
+    }
+
+    /// The live users by the lowercase text of record field `r`, built on first use.
+    pub(crate) fn record_lookup(&self, r: RecordField) -> Arc<Lookup> {
+        let build = || {
+            let texts = self
+                .users_by_name()
+                .iter()
+                .filter_map(|&u| {
+                    let text = self.record_str(r, u)?;
+                    Some((lower(text).into_boxed_str(), u.get()))
+                })
+                .collect();
+            Arc::new(Lookup::of_texts(texts))
+        };
+        match self.vocabulary.record_lookups.get(r.index()) {
+            Some(cell) => cell.get_or_init(build).clone(),
+            None => build(),
+        }
     }
 
     /// The fields `rule` names, in reading order and once each, that no user holds and that

@@ -48,7 +48,8 @@ pub struct At {
     pub key: &'static str,
     /// The element of a list under that key.
     pub element: Option<u32>,
-    /// A key inside that, with its position among its siblings (for document order).
+    /// A key inside that, with its rank among its siblings: the order §1 lists a member
+    /// entry's timestamps in, and 0 for attributes, which then go by key.
     pub sub: Option<(String, u32)>,
 }
 
@@ -97,86 +98,8 @@ pub struct Note {
     pub at: At,
 }
 
-/// The order of an item's known keys in the document, so that the diagnostics of one item
-/// come in document order: five bits per key, the key's rank among the item's known keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyOrder(u128);
-
-const ABSENT: u32 = 31;
-
-impl Default for KeyOrder {
-    fn default() -> KeyOrder {
-        KeyOrder(u128::MAX)
-    }
-}
-
-impl KeyOrder {
-    /// The rank of `key` (one of `known`), or 31 when the item does not have it.
-    pub fn rank(self, known: &[&str], key: &str) -> u32 {
-        match known.iter().position(|k| *k == key) {
-            Some(i) if i < 25 => ((self.0 >> (5 * i)) & 31) as u32,
-            _ => ABSENT,
-        }
-    }
-
-    /// Records that `known[index]` came next, unless it came before.
-    fn saw(&mut self, index: usize, next_rank: &mut u32) {
-        if index >= 25 {
-            return;
-        }
-        if ((self.0 >> (5 * index)) & 31) as u32 == ABSENT && *next_rank < ABSENT {
-            self.0 &= !(31u128 << (5 * index));
-            self.0 |= u128::from(*next_rank) << (5 * index);
-            *next_rank += 1;
-        }
-    }
-
-    /// Records that the item now has `key` (one of `known`): kept where it was, or placed
-    /// after every other key, as a key added to a JSON object is.
-    pub fn ensure(&mut self, known: &[&str], key: &str) {
-        let Some(index) = known.iter().position(|k| *k == key).filter(|&i| i < 25) else {
-            return;
-        };
-        if self.rank(known, key) != ABSENT {
-            return;
-        }
-        // Renumber the present keys 0.. in order, then put the new one last.
-        let mut present: Vec<(u32, usize)> = (0..known.len().min(25))
-            .map(|i| (((self.0 >> (5 * i)) & 31) as u32, i))
-            .filter(|(r, _)| *r != ABSENT)
-            .collect();
-        present.sort_unstable();
-        let mut packed = u128::MAX;
-        for (next, (_, i)) in present
-            .into_iter()
-            .chain(std::iter::once((0, index)))
-            .enumerate()
-        {
-            packed &= !(31u128 << (5 * i));
-            packed |= (next as u128) << (5 * i);
-        }
-        self.0 = packed;
-    }
-
-    /// Records that the item no longer has `key`.
-    pub fn remove(&mut self, known: &[&str], key: &str) {
-        if let Some(i) = known.iter().position(|k| *k == key).filter(|&i| i < 25) {
-            self.0 |= 31u128 << (5 * i);
-        }
-    }
-
-    /// The packed form, for compiled snapshots.
-    pub fn bits(self) -> u128 {
-        self.0
-    }
-
-    /// From [`KeyOrder::bits`].
-    pub fn from_bits(bits: u128) -> KeyOrder {
-        KeyOrder(bits)
-    }
-}
-
-/// The keys of a user that diagnostics can point at.
+/// The keys of a user that diagnostics can point at, in the order §1 lists them: the order of
+/// one user's diagnostics.
 pub const USER_KEYS: &[&str] = &[
     "id",
     "name",
@@ -383,8 +306,13 @@ pub struct User {
     pub prevent_homepage_redirect: bool,
     /// The user's own dashboard.
     pub dashboard: Option<Canonical>,
-    /// The order of the user's keys.
-    pub keys: KeyOrder,
+    /// The preferred locale.
+    pub locale: Option<String>,
+    /// An `orgRole` this contract does not know, as written (the user reads as a member).
+    pub unknown_org_role: Option<String>,
+    /// Attributes of a type §1 does not allow, as written: ignored by rules, kept so that the
+    /// snapshot written back carries them and their diagnostics.
+    pub ignored_attributes: Vec<(String, Canonical)>,
     /// Item-local diagnostics.
     pub notes: Vec<Note>,
 }
@@ -396,7 +324,7 @@ pub struct Group {
     pub id: String,
     /// The name.
     pub name: Localized,
-    /// The slug, when well formed (a malformed one is dropped with a note).
+    /// The slug as written (a malformed one is ignored, with a note: [`slug_well_formed`]).
     pub slug: Option<String>,
     /// Carried to listings; searchable.
     pub description: Option<String>,
@@ -418,6 +346,9 @@ pub struct Group {
     pub include_groups: Vec<String>,
     /// The dynamic rule.
     pub rule: RuleSource,
+    /// The rule as written when it is text or invalid (a valid AST is written back from the
+    /// rule itself).
+    pub rule_source: Option<Canonical>,
     /// Role ids every member inherits.
     pub roles: Vec<String>,
     /// Product ids every member may use.
@@ -426,8 +357,6 @@ pub struct Group {
     pub created_at: Option<String>,
     /// Who made it.
     pub created_by: Option<String>,
-    /// The order of the group's keys.
-    pub keys: KeyOrder,
     /// Item-local diagnostics.
     pub notes: Vec<Note>,
 }
@@ -448,11 +377,11 @@ impl Default for Group {
             members: Vec::new(),
             include_groups: Vec::new(),
             rule: RuleSource::None,
+            rule_source: None,
             roles: Vec::new(),
             products: Vec::new(),
             created_at: None,
             created_by: None,
-            keys: KeyOrder::default(),
             notes: Vec::new(),
         }
     }
@@ -476,6 +405,8 @@ pub struct Role {
 pub struct Product {
     /// The id.
     pub id: String,
+    /// The display name.
+    pub name: Option<String>,
 }
 
 /// A homepage module as read.
@@ -483,6 +414,8 @@ pub struct Product {
 pub struct Module {
     /// The id.
     pub id: String,
+    /// The display name.
+    pub name: Option<String>,
     /// The permission a user needs for the module to be valid.
     pub required_permission: Option<String>,
 }
@@ -506,55 +439,13 @@ pub struct AttrColumn {
     pub cells: Vec<(u32, u32)>,
 }
 
-/// The position of each list among the snapshot's keys (for the order of diagnostics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sections {
-    /// `users`, `groups`, `roles`, `products`, `modules`: their rank among the top-level
-    /// lists present, or `u32::MAX` when absent.
-    pub rank: [u32; 5],
-}
-
-impl Default for Sections {
-    fn default() -> Sections {
-        Sections {
-            rank: [u32::MAX; 5],
-        }
-    }
-}
-
-impl Sections {
-    /// The lists in the order of `rank`'s slots.
-    pub const LISTS: [&'static str; 5] = ["users", "groups", "roles", "products", "modules"];
-
-    /// The rank of list `list`.
-    pub fn of(&self, list: &str) -> u32 {
-        Self::LISTS
-            .iter()
-            .position(|l| *l == list)
-            .and_then(|i| self.rank.get(i).copied())
-            .unwrap_or(u32::MAX)
-    }
-
-    /// Records that `list` is present, after those already seen.
-    pub fn add(&mut self, list: &str) {
-        let next = self.rank.iter().filter(|&&r| r != u32::MAX).count();
-        if let Some(i) = Self::LISTS.iter().position(|l| *l == list) {
-            if let Some(slot) = self.rank.get_mut(i) {
-                if *slot == u32::MAX {
-                    *slot = u32::try_from(next).unwrap_or(u32::MAX);
-                }
-            }
-        }
-    }
-}
-
 /// A snapshot read and checked for shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
     /// The opaque version, echoed in every answer.
     pub revision: Option<String>,
-    /// The evaluation instant.
-    pub as_of: Option<Instant>,
+    /// The evaluation instant, as written and as an instant.
+    pub as_of: Option<Stamp>,
     /// The locale every localized name has.
     pub default_locale: String,
     /// The tenant's default dashboard.
@@ -571,8 +462,6 @@ pub struct Snapshot {
     pub modules: Option<Vec<Module>>,
     /// Every user's attributes.
     pub attributes: AttrTable,
-    /// Where the lists sit among the top-level keys.
-    pub sections: Sections,
 }
 
 /// The `invalid-snapshot` error at `path`.
@@ -582,11 +471,16 @@ pub(crate) fn fatal(path: &str, message: impl Into<String>) -> Error {
 
 /// The item-local checks that follow reading a group: the rule, timestamps, the slug's form.
 pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
+    group.rule_source = match &rule {
+        Some(text @ Value::String(_)) => Some(Canonical::of(text)),
+        _ => None,
+    };
     group.rule = match rule {
         None | Some(Value::Null) => RuleSource::None,
         Some(source) => match Rule::from_source(&source, "$") {
             Ok(rule) => RuleSource::Valid(rule),
             Err(error) => {
+                group.rule_source = Some(Canonical::of(&source));
                 let mut message = format!(
                     "rule of group `{}` is invalid: {}",
                     group.id,
@@ -646,7 +540,6 @@ pub(crate) fn group_notes(group: &mut Group, rule: Option<Value>) {
                 message: format!("slug `{slug}` of group `{}` is not of the form `a-z0-9` words joined by `-`; ignored", group.id),
                 at: At::key("slug"),
             });
-            group.slug = None;
         }
     }
 }

@@ -17,14 +17,13 @@ use serde_json::Value;
 
 use super::{
     check_name, fatal, group_notes, At, AttrColumn, AttrTable, Group, Localized, MemberEntry,
-    Module, Note, OrgRole, Product, Role, Sections, Severity, Snapshot, Stamp, User, GROUP_KEYS,
-    OTHER_KEYS, USER_KEYS,
+    Module, Note, OrgRole, Product, Role, Severity, Snapshot, Stamp, User, GROUP_KEYS, OTHER_KEYS,
+    USER_KEYS,
 };
 use crate::error::{Error, ErrorCode};
 use crate::hash::Map;
 use crate::json::{check_depth, check_syntax, path_index, path_key, syntax_error, Canonical};
 use crate::limits::MAX_SNAPSHOT_BYTES;
-use crate::time::parse_rfc3339;
 
 /// Reads a snapshot from JSON text.
 ///
@@ -725,8 +724,8 @@ fn allowed_attribute(value: &Value) -> bool {
 struct Attributes<'a, 'f, 'p> {
     builder: &'a mut AttrBuilder,
     user: u32,
-    /// `(key, position, JSON type)` of values of a type §1 does not allow.
-    invalid: &'a mut Vec<(String, u32, &'static str)>,
+    /// Values of a type §1 does not allow, with their keys.
+    invalid: &'a mut Vec<(String, Value)>,
     fail: &'f Fail,
     base: Base<'p>,
 }
@@ -762,16 +761,13 @@ impl<'de> Visitor<'de> for Attributes<'_, '_, '_> {
     reject!('de, (); bool, str, num, seq);
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut position = 0u32;
         while let Some(key) = map.next_key_seed(Text)? {
             map.next_value_seed(Attribute {
                 builder: &mut *self.builder,
                 user: self.user,
-                position,
                 key: key.as_str(),
                 invalid: &mut *self.invalid,
             })?;
-            position += 1;
         }
         Ok(())
     }
@@ -822,9 +818,8 @@ impl<'de> Visitor<'de> for Text {
 struct Attribute<'a, 'k> {
     builder: &'a mut AttrBuilder,
     user: u32,
-    position: u32,
     key: &'k str,
-    invalid: &'a mut Vec<(String, u32, &'static str)>,
+    invalid: &'a mut Vec<(String, Value)>,
 }
 
 impl Attribute<'_, '_> {
@@ -832,11 +827,7 @@ impl Attribute<'_, '_> {
         if allowed_attribute(&value) {
             self.builder.push_value(self.user, self.key, value);
         } else {
-            self.invalid.push((
-                self.key.to_owned(),
-                self.position,
-                crate::json::type_name(&value),
-            ));
+            self.invalid.push((self.key.to_owned(), value));
         }
     }
 }
@@ -998,9 +989,13 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_, '_> {
                         },
                         name,
                     ),
-                    1 => RawItem::Product(Product { id }),
+                    1 => RawItem::Product(Product {
+                        id,
+                        name: plain_name(name),
+                    }),
                     _ => RawItem::Module(Module {
                         id,
+                        name: plain_name(name),
                         required_permission: required,
                     }),
                 })
@@ -1017,31 +1012,36 @@ impl ItemSeed<'_, '_, '_> {
         if let Some(role) = read.org_role {
             match OrgRole::from_str(&role) {
                 Some(r) => user.org_role = r,
-                None => user.notes.push(Note {
-                    severity: Severity::Warning,
-                    code: "invalid-value",
-                    message: format!(
-                        "unknown orgRole `{role}` of user `{}`; treated as `member`",
-                        user.id
-                    ),
-                    at: At::key("orgRole"),
-                }),
+                None => {
+                    user.notes.push(Note {
+                        severity: Severity::Warning,
+                        code: "invalid-value",
+                        message: format!(
+                            "unknown orgRole `{role}` of user `{}`; treated as `member`",
+                            user.id
+                        ),
+                        at: At::key("orgRole"),
+                    });
+                    user.unknown_org_role = Some(role);
+                }
             }
         }
-        for (key, position, type_name) in read.invalid {
+        for (key, value) in read.invalid {
             user.notes.push(Note {
                 severity: Severity::Warning,
                 code: "invalid-value",
                 message: format!(
-                    "attribute `{key}` of user `{}` is {type_name}; ignored",
-                    user.id
+                    "attribute `{key}` of user `{}` is {}; ignored",
+                    user.id,
+                    crate::json::type_name(&value)
                 ),
                 at: At {
                     key: "attributes",
                     element: None,
-                    sub: Some((key, position)),
+                    sub: Some((key.clone(), 0)),
                 },
             });
+            user.ignored_attributes.push((key, Canonical::of(&value)));
         }
         Ok(RawItem::User(Box::new(user)))
     }
@@ -1051,7 +1051,7 @@ struct UserRead {
     user: User,
     id: Option<Got>,
     org_role: Option<String>,
-    invalid: Vec<(String, u32, &'static str)>,
+    invalid: Vec<(String, Value)>,
 }
 
 fn read_user<'de, A: MapAccess<'de>>(
@@ -1067,14 +1067,12 @@ fn read_user<'de, A: MapAccess<'de>>(
         org_role: None,
         invalid: Vec::new(),
     };
-    let mut next_rank = 0;
     let u = &mut read.user;
     while let Some(key) = map.next_key_seed(KeyIn(USER_KEYS))? {
         let Some(k) = key else {
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        u.keys.saw(k, &mut next_rank);
         match USER_KEYS.get(k).copied().unwrap_or("") {
             "id" => read.id = Some(map.next_value_seed(AnyScalar)?),
             "name" => u.name = string(map, fail, base, "name")?,
@@ -1100,9 +1098,7 @@ fn read_user<'de, A: MapAccess<'de>>(
                     boolean(map, fail, base, "preventHomepageRedirect", false)?
             }
             "dashboard" => u.dashboard = canonical(map)?,
-            "locale" => {
-                string(map, fail, base, "locale")?;
-            }
+            "locale" => u.locale = string(map, fail, base, "locale")?,
             _ => {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -1122,13 +1118,11 @@ fn read_group<'de, A: MapAccess<'de>>(
     let mut name = None;
     let mut rule = None;
     let mut id = None;
-    let mut next_rank = 0;
     while let Some(key) = map.next_key_seed(KeyIn(GROUP_KEYS))? {
         let Some(k) = key else {
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        g.keys.saw(k, &mut next_rank);
         match GROUP_KEYS.get(k).copied().unwrap_or("") {
             "id" => id = Some(map.next_value_seed(AnyScalar)?),
             "name" => name = map.next_value_seed(Name { fail, base })?,
@@ -1214,6 +1208,14 @@ fn read_other<'de, A: MapAccess<'de>>(
     Ok((id, name, permissions, privileged, required))
 }
 
+/// The name of a product or module, which is plain text.
+fn plain_name(name: Option<Localized>) -> Option<String> {
+    match name {
+        Some(Localized::Plain(text)) => Some(text),
+        _ => None,
+    }
+}
+
 /// A snapshot as read, before the checks that need all of it.
 #[derive(Default)]
 struct RawSnapshot {
@@ -1227,7 +1229,6 @@ struct RawSnapshot {
     products: Vec<Product>,
     modules: Option<Vec<Module>>,
     attributes: AttrTable,
-    sections: Sections,
 }
 
 struct Top<'f> {
@@ -1268,10 +1269,6 @@ impl<'de> Visitor<'de> for Top<'_> {
         let mut attrs = AttrBuilder::default();
         while let Some(key) = map.next_key_seed(KeyIn(KEYS))? {
             let key = key.and_then(|k| KEYS.get(k).copied()).unwrap_or("");
-            if matches!(key, "users" | "groups" | "roles" | "products" | "modules") {
-                // A repeated key keeps its first position and its last value, as in a tree.
-                raw.sections.add(key);
-            }
             match key {
                 "revision" => raw.revision = string(&mut map, fail, top, "revision")?,
                 "asOf" => raw.as_of = string(&mut map, fail, top, "asOf")?,
@@ -1546,14 +1543,18 @@ impl<'de> Visitor<'de> for Items<'_> {
 /// The checks of SPEC §1.1 that need the whole snapshot: `asOf`, names in the default locale,
 /// duplicate ids; and the item-local notes of groups.
 fn finish(raw: RawSnapshot) -> Result<Snapshot, Error> {
-    let as_of = match &raw.as_of {
+    let as_of = match raw.as_of {
         None => None,
-        Some(text) => Some(parse_rfc3339(text).ok_or_else(|| {
-            fatal(
-                "$.asOf",
-                format!("`asOf` is not an RFC 3339 timestamp: `{text}`"),
-            )
-        })?),
+        Some(text) => {
+            let stamp = Stamp::new(text);
+            if stamp.instant.is_none() {
+                return Err(fatal(
+                    "$.asOf",
+                    format!("`asOf` is not an RFC 3339 timestamp: `{}`", stamp.text),
+                ));
+            }
+            Some(stamp)
+        }
     };
     let default_locale = raw.default_locale.unwrap_or_else(|| "en".to_owned());
     let mut groups = Vec::with_capacity(raw.groups.len());
@@ -1589,7 +1590,6 @@ fn finish(raw: RawSnapshot) -> Result<Snapshot, Error> {
         products: raw.products,
         modules: raw.modules,
         attributes: raw.attributes,
-        sections: raw.sections,
     })
 }
 
@@ -1709,7 +1709,7 @@ mod tests {
             .unwrap();
         assert_eq!(n.values.len(), 2);
         let group = &snap.groups[0];
-        assert_eq!(group.slug, None);
+        assert_eq!(group.slug.as_deref(), Some("Bad Slug"));
         assert!(matches!(group.rule, super::super::RuleSource::Invalid));
         let codes: Vec<&str> = group.notes.iter().map(|n| n.code).collect();
         assert_eq!(
@@ -1717,7 +1717,6 @@ mod tests {
             vec!["invalid-rule", "invalid-value", "invalid-value"]
         );
         assert_eq!(snap.modules, None);
-        assert_eq!(snap.sections.of("groups"), 1);
     }
 
     #[test]

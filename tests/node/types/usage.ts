@@ -55,6 +55,8 @@ if ("error" in members) {
   const firstType: "manual" | "dynamic" | "group" | undefined = members.members[0]?.types[0];
 }
 const typed: AnswerTo<{ op: "lint" }> = engine.query({ op: "lint" });
+const definition: AnswerTo<{ op: "definition"; group: string }> = engine.query({ op: "definition", group: "g1" });
+const written: AnswerTo<{ op: "snapshot" }> = engine.query({ op: "snapshot" });
 const anyAnswer = engine.query('{"op":"diagnostics"}');
 const text: string = engine.queryJson('{"op":"diagnostics"}');
 
