@@ -1,4 +1,5 @@
-// Character offsets: the contract counts Unicode characters, JavaScript strings UTF-16 units.
+// Text helpers: character offsets (the contract counts Unicode characters, JavaScript strings
+// UTF-16 units), and top-level values read from a snapshot's text.
 
 /** UTF-16 index of the code point offset `offset` in `text` (the contract counts characters). */
 export function indexOfChar(text, offset) {
@@ -31,4 +32,64 @@ export function indexOfLineColumn(text, line, column) {
   const lineEnd = text.indexOf("\n", index);
   const lineText = text.slice(index, lineEnd < 0 ? text.length : lineEnd);
   return index + indexOfChar(lineText, Math.max(0, column - 1));
+}
+
+/**
+ * The values of the `keys` of a JSON object's text, each parsed on its own; the other values
+ * (a snapshot's users and groups) are stepped over without being built. The text is known to
+ * be valid JSON (the engine has loaded it): what is not an object gives `{}`.
+ */
+export function topLevel(text, keys) {
+  const wanted = new Set(keys);
+  const out = {};
+  let i = text.indexOf("{") + 1;
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  // From an opening quote to just after its closing quote.
+  const skipString = () => {
+    for (i++; i < text.length; i++) {
+      if (text[i] === "\\") i++;
+      else if (text[i] === '"') {
+        i++;
+        return;
+      }
+    }
+  };
+  const skipValue = () => {
+    if (text[i] === '"') return skipString();
+    if (text[i] !== "{" && text[i] !== "[") {
+      while (i < text.length && !",}] \t\n\r".includes(text[i])) i++;
+      return;
+    }
+    let depth = 0;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        skipString();
+        continue;
+      }
+      if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") depth--;
+      i++;
+      if (depth === 0) return;
+    }
+  };
+  while (i > 0 && i < text.length) {
+    space();
+    if (text[i] !== '"') break;
+    const keyStart = i;
+    skipString();
+    const key = JSON.parse(text.slice(keyStart, i));
+    space();
+    i++; // the colon
+    space();
+    const valueStart = i;
+    skipValue();
+    // A key given twice counts as JSON.parse counts it: the last one.
+    if (wanted.has(key)) out[key] = JSON.parse(text.slice(valueStart, i));
+    space();
+    if (text[i] === ",") i++;
+  }
+  return out;
 }

@@ -12,6 +12,8 @@
 
 import { Engine, parseRule, version } from "groupgate/inline";
 
+import { topLevel } from "./text.js";
+
 /** @type {Engine | null} */
 let engine = null;
 /** What the pickers list and the sidebar counts: see `census`. `null` before the first load. */
@@ -56,11 +58,13 @@ async function load({ source }, progress) {
   progress({ phase: "compile" });
   // The engine reads the text itself: its errors carry a JSON path or a line and column.
   const next = new Engine(text);
-  text = null;
   progress({ phase: "index" });
+  // The few top-level values the pickers need, read from the text without building the rest.
+  const head = topLevel(text, ["asOf", "defaultLocale", "roles", "products", "modules"]);
+  text = null;
   engine?.free();
   engine = next;
-  tenant = census();
+  tenant = census(head);
   includedBy = null;
   return { ...summary(), source: source.label ?? null, ms: Math.round(performance.now() - started) };
 }
@@ -103,37 +107,34 @@ async function readSource(source, progress) {
 }
 
 /**
- * What the console lists besides the engine's answers, all asked of the engine: the groups in
- * name order (`listGroups`), the number of users (a rule every user matches), and the roles,
- * products and modules with their names (the `snapshot` answer, read and dropped). After a
- * change list that touches no role, product, user or `asOf`, the `snapshot` answer is not
- * needed: `previous` gives what it would.
+ * What the console lists besides the engine's answers: the groups in name order
+ * (`listGroups`), the number of users (a rule every user matches), and from `head` (the
+ * snapshot's top-level values, see `topLevel`) the roles, products and modules with their names.
  */
-function census(previous = null) {
-  const groups = allGroups();
-  const users = must(engine.query({ op: "previewRule", rule: EVERYONE, limit: 0 })).count;
-  if (previous) return { ...previous, revision: engine.diagnostics().revision ?? null, users, groups };
-  const snapshot = must(engine.query({ op: "snapshot" })).snapshot;
-  const locale = snapshot.defaultLocale ?? "en";
+function census(head) {
+  const locale = typeof head.defaultLocale === "string" ? head.defaultLocale : "en";
   const items = (list) =>
-    (Array.isArray(list) ? list : []).map((item) => ({ id: item.id, name: localName(item.name, locale) ?? item.id }));
+    (Array.isArray(list) ? list : [])
+      .filter((item) => item && typeof item.id === "string")
+      .map((item) => ({ id: item.id, name: localName(item.name, locale) ?? item.id }));
   return {
-    revision: snapshot.revision ?? null,
-    asOf: snapshot.asOf ?? null,
+    revision: engine.diagnostics().revision ?? null,
+    asOf: typeof head.asOf === "string" ? head.asOf : null,
     locale,
-    users,
-    groups,
-    roles: items(snapshot.roles),
-    products: items(snapshot.products),
-    modules: items(snapshot.modules),
+    users: countUsers(),
+    groups: allGroups(),
+    roles: items(head.roles),
+    products: items(head.products),
+    modules: items(head.modules),
   };
+}
+
+function countUsers() {
+  return must(engine.query({ op: "previewRule", rule: EVERYONE, limit: 0 })).count;
 }
 
 /** A rule every user matches: every user has an id. */
 const EVERYONE = { field: "id", op: "EXISTS" };
-
-/** Changes after which the roles, products or `asOf` may differ (group changes never do). */
-const WIDE = new Set(["upsertUser", "removeUser", "upsertRole", "removeRole", "upsertProduct", "removeProduct", "setAsOf"]);
 
 /** Every group, hidden ones included, in the engine's name order. */
 function allGroups() {
@@ -378,8 +379,19 @@ function apply({ changes, revision }) {
   if (revision) request.revision = revision;
   const answer = ask(request);
   if (answer.error) return answer;
-  const wide = changes.some((change) => WIDE.has(Object.keys(change)[0]));
-  tenant = census(wide ? null : tenant);
+  tenant = { ...tenant, revision: answer.revision ?? null, users: countUsers(), groups: allGroups() };
+  // Roles, products and `asOf` change only through their own changes: each is asked again.
+  for (const change of changes) {
+    const [kind, body] = Object.entries(change)[0];
+    if (kind === "setAsOf") tenant.asOf = body;
+    for (const [list, key] of [["roles", "Role"], ["products", "Product"]]) {
+      const id = kind === `upsert${key}` ? body?.id : kind === `remove${key}` ? body : null;
+      if (typeof id !== "string") continue;
+      const item = definition(key.toLowerCase(), id);
+      const rest = tenant[list].filter((other) => other.id !== id);
+      tenant[list] = item ? [...rest, { id, name: localName(item.name) ?? id }] : rest;
+    }
+  }
   includedBy = null;
   return { ...answer, summary: summary() };
 }

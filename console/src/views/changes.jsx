@@ -221,10 +221,10 @@ export function ChangesView() {
 
 /** The impact's tiles: each a sum over every user that changes (`totals`), whatever the limit. */
 const TILES = [
-  ["joined", "left", "membership", "memberships"],
-  ["rolesGained", "rolesLost", "role", "roles"],
-  ["permissionsGained", "permissionsLost", "permission", "permissions"],
-  ["productsGained", "productsLost", "product", "products"],
+  ["joined", "left", "memberships"],
+  ["rolesGained", "rolesLost", "roles"],
+  ["permissionsGained", "permissionsLost", "permissions"],
+  ["productsGained", "productsLost", "products"],
 ];
 
 const USER_PAGE = 20;
@@ -266,7 +266,7 @@ function ImpactCard({ pending, impact }) {
           <span class="stat-number" data-testid="impact-groups-count">{formatNumber(data.groups.length)}</span>
           <span class="stat-label">{data.groups.length === 1 ? "group changes" : "groups change"}</span>
         </div>
-        {TILES.map(([gained, lost, one, many]) => (
+        {TILES.map(([gained, lost, many]) => (
           <div class="stat" data-testid={`tile-${many}`}>
             <span class="stat-number stat-pair">
               <Delta value={totals[gained]} testid={`total-${gained}`} />
