@@ -273,15 +273,6 @@ export function Note({ tone = "info", title, children, testid }) {
   );
 }
 
-/** The note shown where the engine answers an op with `unknown-op`. */
-export function Unsupported({ op, children }) {
-  return (
-    <Note tone="quiet" title={`Not available in this engine build`} testid={`unsupported-${op}`}>
-      This version of groupgate answers <code>{op}</code> with <code>unknown-op</code>. {children}
-    </Note>
-  );
-}
-
 export function ErrorNote({ error, title = "Something went wrong" }) {
   if (!error) return null;
   return (
