@@ -26,6 +26,6 @@ pub const MAX_BATCH: usize = 100_000;
 /// as too costly (SPEC §8). An index answers `=`, `IN` and `STARTS WITH` at the cost of what
 /// they match; `LIKE` on a field whose values are all distinct costs every value, so about
 /// this many such conditions fit.
-pub const RULE_WORK_PER_ITEM: usize = 32;
+pub const RULE_WORK_PER_ITEM: usize = 8;
 /// The work every rule may do, however small the tenant.
 pub const RULE_WORK_BASE: usize = 1 << 20;
