@@ -85,10 +85,16 @@ test-node: wasm-js native-answers $(NODE_DEPS)
 test-browser: wasm-js $(NODE_DEPS)
 	node tests/node/browser/smoke.mjs
 
-# The console end to end in headless Chromium; screenshots in $(TARGET_DIR)/console-screenshots.
-# GROUPGATE_CONSOLE_TENANT=large.json adds the large-tenant test.
-test-console: wasm-js $(CONSOLE_DEPS)
-	GROUPGATE_REQUIRE_OPS=suggest,impact,apply node --test console/test/
+# The console end to end in headless Chromium, against the engine in pkg/; screenshots at four
+# widths in $(TARGET_DIR)/console-screenshots. The generated-tenant flows run on a `medium`
+# tenant; GROUPGATE_CONSOLE_TENANT=large.json runs them on another file instead.
+CONSOLE_TENANT := $(TARGET_DIR)/console-medium.json
+test-console: wasm-js $(CONSOLE_DEPS) $(CONSOLE_TENANT)
+	GROUPGATE_CONSOLE_TENANT=$(abspath $(or $(GROUPGATE_CONSOLE_TENANT),$(CONSOLE_TENANT))) node --test console/test/
+
+$(CONSOLE_TENANT):
+	cargo run -q -p groupgate-host -- gen --size medium > $@.tmp
+	mv $@.tmp $@
 
 # The examples (esbuild, Vite, Web Worker) built against the packed tarball and run in Chromium,
 # and the package's workerd entry bundled as wrangler bundles it, run in workerd.

@@ -4,9 +4,7 @@
 //
 //   node build.mjs                  a minified build
 //   node build.mjs --watch          rebuilds on every change
-//   node build.mjs --ops-double --outdir=DIR
-//                                   the test build: a stand-in answers `impact` and `apply`
-//                                   (src/ops-double.js) where the engine does not have them
+//   node build.mjs --outdir=DIR     builds into DIR
 
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +16,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const dist = resolve(option("outdir") ?? join(here, "dist"));
 const watch = process.argv.includes("--watch");
-const opsDouble = process.argv.includes("--ops-double");
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -36,7 +33,6 @@ const options = {
   jsx: "automatic",
   jsxImportSource: "preact",
   legalComments: "none",
-  define: { OPS_DOUBLE: String(opsDouble) },
   logLevel: "warning",
 };
 
@@ -50,6 +46,5 @@ if (watch) {
   const sizes = Object.entries(result.metafile.outputs)
     .filter(([file]) => !file.endsWith(".map"))
     .map(([file, output]) => `${file.split("/").pop()} ${(output.bytes / 1024).toFixed(0)} kB`);
-  const what = opsDouble ? " with the impact/apply stand-in" : "";
-  console.log(`console: built${what} in ${Date.now() - started} ms (${sizes.join(", ")})`);
+  console.log(`console: built in ${Date.now() - started} ms (${sizes.join(", ")})`);
 }

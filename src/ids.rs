@@ -18,6 +18,16 @@
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
 
+/// The number that stands for "no index" in packed tables of indices (a `Vec<u32>` is half
+/// the size of a `Vec<Option<I>>`). Tables are read back through [`present`], so what a
+/// caller sees is an `Option`.
+pub const NO_INDEX: u32 = u32::MAX;
+
+/// The index a packed table holds at one place: `None` for [`NO_INDEX`].
+pub fn present<I: Ix>(raw: u32) -> Option<I> {
+    (raw != NO_INDEX).then(|| I::new(raw))
+}
+
 /// An index into one of the engine's tables.
 pub trait Ix: Copy + Ord + std::hash::Hash + std::fmt::Debug {
     /// The index with this number.

@@ -88,7 +88,7 @@ impl JsEngine {
     /// wasm-bindgen's glue copies the ids in as strings, whatever they are: the package calls
     /// this with two strings only, and [`JsEngine::decide_values`] with anything else.
     pub fn decide(&self, user: &str, product: &str) -> i32 {
-        self.inner.check(user, product) as i32
+        self.inner.decide(user, product) as i32
     }
 
     /// `decide` for ids of any type: throws `invalid-request` for what is not a string.

@@ -186,7 +186,10 @@ pub fn lint(t: &Tenant) -> Vec<Finding> {
             add(
                 "tiny-group",
                 Severity::Warning,
-                format!("group `{id}` has only {count} member(s)"),
+                format!(
+                    "group `{id}` has only {count} {}",
+                    if count == 1 { "member" } else { "members" }
+                ),
             );
         }
         if count > 1000 {

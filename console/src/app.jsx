@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 
 import { EngineClient } from "./client.js";
-import { Console, Icon, Kbd, Message, Note, Spinner, formatNumber, plural } from "./ui.jsx";
+import { restoreStaged, saveStaged, stageChange } from "./staging.js";
+import { Console, Dialog, Icon, Kbd, Message, Note, Spinner, formatNumber, plural } from "./ui.jsx";
 import { ChangesView } from "./views/changes.jsx";
 import { GroupDetail, GroupsView } from "./views/groups.jsx";
 import { LintView } from "./views/lint.jsx";
@@ -45,8 +46,14 @@ export function App() {
   const [epoch, setEpoch] = useState(0);
   const [catalog, setCatalog] = useState(null);
   const [pending, setPending] = useState([]);
-  const [support, setSupport] = useState({});
+  // Changes applied since the snapshot was loaded or last exported: leaving would lose them.
+  const [unexported, setUnexported] = useState(0);
   const [toasts, setToasts] = useState([]);
+  const [navOpen, setNavOpen] = useState(false);
+  const loadedOnce = useRef(false);
+  // The list as last rendered or staged, so that staging reads it synchronously.
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
   const [dialog, setDialog] = useState(null);
   // The lint answer of the current epoch, asked once and shared by the sidebar and the Lint view.
   const lintCache = useRef({ epoch: -1, promise: null });
@@ -56,9 +63,10 @@ export function App() {
   /** A short message; one with the same `key` as a visible one replaces it. */
   const toast = useCallback((text, tone = "neutral", action = null, key = null) => {
     const id = Math.random();
-    setToasts((list) => [...list.filter((item) => key === null || item.key !== key).slice(-2), { id, text, tone, action, key }]);
-    setTimeout(() => setToasts((list) => list.filter((item) => item.id !== id)), 4000);
+    setToasts((list) => [...list.filter((item) => key === null || item.key !== key).slice(-1), { id, text, tone, action, key }]);
+    setTimeout(() => setToasts((list) => list.filter((item) => item.id !== id)), action ? 7000 : 4500);
   }, []);
+  const dismiss = (id) => setToasts((list) => list.filter((item) => item.id !== id));
 
   const load = useCallback(
     async (source) => {
@@ -67,15 +75,28 @@ export function App() {
         const summary = await client.call("load", { source }, (progress) =>
           setTenant((t) => ({ ...t, progress })),
         );
+        // The first load of the page picks up the list staged on this tenant before a reload;
+        // another tenant's ids mean nothing here, so loading one discards the list.
+        const first = !loadedOnce.current;
+        loadedOnce.current = true;
+        const staged = pendingRef.current;
+        const next = first ? restoreStaged({ source: summary.source, revision: summary.revision }) : [];
+        if (!first && staged.length) toast(`${plural(staged.length, "staged change")} of the previous tenant discarded`);
+        pendingRef.current = next;
+        setPending(next);
         setTenant({ status: "ready", summary, progress: null, error: null });
         setCatalog(await client.call("catalog"));
-        setPending((staged) => {
-          if (staged.length) toast(`${plural(staged.length, "staged change")} of the previous tenant discarded`);
-          return [];
-        });
+        setUnexported(0);
         setEpoch((e) => e + 1);
         setDialog(null);
-        toast(`Loaded ${source.label ?? "the snapshot"}: ${plural(summary.counts.users, "user")}, ${plural(summary.counts.groups, "group")} in ${formatNumber(summary.ms)} ms`, "success");
+        const { errors, warnings } = summary.diagnostics;
+        const loadedText = `Loaded ${source.label ?? "the snapshot"}: ${plural(summary.counts.users, "user")}, ${plural(summary.counts.groups, "group")} in ${formatNumber(summary.ms)} ms`;
+        if (errors || warnings) {
+          const found = [errors ? plural(errors, "error") : null, warnings ? plural(warnings, "warning") : null].filter(Boolean).join(" and ");
+          toast(`${loadedText}, with ${found} in the snapshot`, errors ? "error" : "warning", { label: "See Lint", href: "#/lint" }, "loaded");
+        } else {
+          toast(loadedText, "success", null, "loaded");
+        }
         return true;
       } catch (error) {
         setTenant((t) => ({ ...t, status: t.summary ? "ready" : "error", progress: null, error }));
@@ -98,43 +119,72 @@ export function App() {
     return lintCache.current.promise;
   }, [client, epoch]);
 
-  // The sidebar's lint count follows every load and apply. Lint looks at every group, so on a
-  // big tenant it waits until the Lint view is opened, leaving the worker free for the views.
+  // The sidebar's lint count follows every load and apply (lint costs about a sort of the groups).
   useEffect(() => {
-    if (tenant.status === "ready" && tenant.summary && tenant.summary.counts.groups <= 2000) lintAnswer();
+    if (tenant.status === "ready" && tenant.summary) lintAnswer();
   }, [epoch, tenant.status]);
   const lintCount = lintSeen.epoch === epoch ? lintSeen.count : null;
 
-  const markUnsupported = useCallback((op) => {
-    setSupport((s) => (s[op] === false ? s : { ...s, [op]: false }));
-  }, []);
+  // The staged list follows the page across a reload, until it is applied or discarded.
+  useEffect(() => {
+    if (tenant.summary) saveStaged({ source: tenant.summary.source, revision: tenant.summary.revision }, pending);
+  }, [pending, tenant.summary?.source, tenant.summary?.revision]);
 
+  // Leaving with staged or unexported changes asks first.
+  useEffect(() => {
+    if (!pending.length && !unexported) return;
+    const warn = (event) => {
+      event.preventDefault();
+      event.returnValue = "";
+    };
+    addEventListener("beforeunload", warn);
+    return () => removeEventListener("beforeunload", warn);
+  }, [pending.length, unexported]);
+
+  /** Stages a change; false (with a message) when it contradicts the list. */
   const stage = useCallback(
     (change, label) => {
-      const key = JSON.stringify(change);
-      setPending((list) => {
-        if (list.some((item) => item.key === key)) {
-          toast("That change is already staged");
-          return list;
-        }
-        const count = list.length + 1;
-        toast(count > 1 ? `Staged: ${label} (${count} changes waiting)` : `Staged: ${label}`, "neutral", { label: "Review", href: "#/changes" }, "staged");
-        return [...list, { key, change, label }];
-      });
+      const outcome = stageChange(pendingRef.current, change, label);
+      if (outcome.list !== pendingRef.current) {
+        pendingRef.current = outcome.list;
+        setPending(outcome.list);
+      }
+      toast(outcome.message, outcome.tone, outcome.refused ? null : { label: "Review", href: "#/changes" }, "staged");
+      return !outcome.refused;
     },
     [toast],
   );
 
   const afterApply = useCallback(
-    async (summary) => {
+    async (summary, count) => {
       setTenant((t) => ({ ...t, summary: { ...t.summary, ...summary } }));
       setCatalog(await client.call("catalog"));
       setPending([]);
+      setUnexported((n) => n + count);
       setToasts((list) => list.filter((item) => item.key !== "staged"));
       setEpoch((e) => e + 1);
     },
     [client],
   );
+
+  /** Downloads the snapshot the engine now answers for (`snapshot`) as a JSON file. */
+  const exportSnapshot = useCallback(async () => {
+    try {
+      const { text, revision } = await client.call("snapshotText");
+      const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = `${(revision ?? "snapshot").replace(/[^\w.+-]+/g, "-")}.json`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setUnexported(0);
+      toast(`Exported the snapshot${revision ? ` at ${revision}` : ""}`, "success");
+    } catch (error) {
+      toast(`The snapshot could not be exported: ${error.message}`, "error");
+    }
+  }, [client, toast]);
 
   const context = {
     client,
@@ -145,15 +195,17 @@ export function App() {
     pending,
     setPending,
     stage,
-    support,
-    markUnsupported,
     toast,
     afterApply,
     lintAnswer,
+    unexported,
+    exportSnapshot,
     openLoad: () => setDialog("load"),
   };
 
   useShortcuts({ onHelp: () => setDialog((d) => (d === "keys" ? null : "keys")), onEscape: () => setDialog(null) });
+  // Moving to another section closes the navigation drawer of narrow screens.
+  useEffect(() => setNavOpen(false), [route.view, route.id]);
 
   // A snapshot file dropped anywhere on the page is loaded.
   const onDrop = (event) => {
@@ -167,7 +219,7 @@ export function App() {
   return (
     <Console.Provider value={context}>
       <div
-        class="shell"
+        class={`shell ${navOpen ? "nav-open" : ""}`}
         onDragOver={(event) => {
           if ([...(event.dataTransfer?.types ?? [])].includes("Files")) {
             event.preventDefault();
@@ -177,7 +229,17 @@ export function App() {
         onDragLeave={(event) => event.relatedTarget === null && setDragging(false)}
         onDrop={onDrop}
       >
-        <Sidebar route={route} tenant={tenant} pending={pending.length} lintCount={lintCount} onLoad={() => setDialog("load")} />
+        <TopBar pending={pending.length} navOpen={navOpen} onToggle={() => setNavOpen((open) => !open)} />
+        <Sidebar
+          route={route}
+          tenant={tenant}
+          pending={pending.length}
+          lintCount={lintCount}
+          unexported={unexported}
+          onLoad={() => setDialog("load")}
+          onExport={exportSnapshot}
+        />
+        {navOpen ? <div class="nav-scrim" onClick={() => setNavOpen(false)} /> : null}
         <main class="main" id="main">
           {tenant.status === "loading" ? <LoadBar progress={tenant.progress} /> : null}
           {ready ? <View route={route} /> : <FirstLoad tenant={tenant} onRetry={() => load(SAMPLE)} onLoad={() => setDialog("load")} />}
@@ -195,14 +257,17 @@ export function App() {
         ) : null}
         <div class="toasts" aria-live="polite">
           {toasts.map((item) => (
-            <div class={`toast toast-${item.tone}`} key={item.id}>
-              {item.tone === "success" ? <Icon name="check" /> : null}
+            <div class={`toast toast-${item.tone}`} key={item.id} data-testid="toast" data-tone={item.tone}>
+              {item.tone === "success" ? <Icon name="check" /> : item.tone === "error" || item.tone === "warning" ? <Icon name="lint" /> : null}
               <span>{item.text}</span>
               {item.action ? (
-                <a class="toast-action" href={item.action.href}>
+                <a class="toast-action" href={item.action.href} onClick={() => dismiss(item.id)}>
                   {item.action.label}
                 </a>
               ) : null}
+              <button type="button" class="toast-close" aria-label="Dismiss" onClick={() => dismiss(item.id)}>
+                <Icon name="close" size={12} />
+              </button>
             </div>
           ))}
         </div>
@@ -242,7 +307,27 @@ const NAV = [
   { view: "lint", label: "Lint", icon: "lint", key: "l" },
 ];
 
-function Sidebar({ route, tenant, pending, lintCount, onLoad }) {
+/** The bar above the page on narrow screens: the brand and the button that opens the navigation. */
+function TopBar({ pending, navOpen, onToggle }) {
+  return (
+    <header class="topbar">
+      <button type="button" class="btn btn-icon" onClick={onToggle} aria-expanded={navOpen} aria-controls="sidebar" aria-label={navOpen ? "Close navigation" : "Open navigation"} data-testid="nav-toggle">
+        <Icon name={navOpen ? "close" : "menu"} />
+      </button>
+      <span class="brand-mark" aria-hidden="true">
+        g
+      </span>
+      <span class="brand-name">groupgate</span>
+      {pending ? (
+        <a class="topbar-pending" href="#/changes">
+          {plural(pending, "pending change")}
+        </a>
+      ) : null}
+    </header>
+  );
+}
+
+function Sidebar({ route, tenant, pending, lintCount, unexported, onLoad, onExport }) {
   const summary = tenant.summary;
   const counts = {
     groups: summary?.counts.groups,
@@ -251,7 +336,7 @@ function Sidebar({ route, tenant, pending, lintCount, onLoad }) {
     lint: lintCount,
   };
   return (
-    <aside class="sidebar">
+    <aside class="sidebar" id="sidebar">
       <div class="brand">
         <span class="brand-mark" aria-hidden="true">
           g
@@ -272,7 +357,9 @@ function Sidebar({ route, tenant, pending, lintCount, onLoad }) {
             <Icon name={item.icon} />
             <span>{item.label}</span>
             {counts[item.view] !== undefined && counts[item.view] !== null ? (
-              <span class={`nav-count ${item.view === "changes" ? "accent" : ""}`}>{formatNumber(counts[item.view])}</span>
+              <span class={`nav-count ${item.view === "changes" ? "accent" : ""} ${item.view === "lint" && lintCount ? "filled" : ""}`} data-testid={`nav-count-${item.view}`}>
+                {formatNumber(counts[item.view])}
+              </span>
             ) : null}
           </a>
         ))}
@@ -295,10 +382,21 @@ function Sidebar({ route, tenant, pending, lintCount, onLoad }) {
           ) : (
             <p class="tenant-meta">{tenant.status === "loading" ? "Loading…" : "Nothing loaded"}</p>
           )}
+          {unexported ? (
+            <p class="tenant-meta tenant-unsaved" data-testid="unexported">
+              {plural(unexported, "applied change")} not exported
+            </p>
+          ) : null}
           <button type="button" class="btn btn-quiet btn-block" onClick={onLoad} data-testid="open-load">
             <Icon name="upload" />
             Load a snapshot
           </button>
+          {summary ? (
+            <button type="button" class="btn btn-quiet btn-block" onClick={onExport} data-testid="export">
+              <Icon name="download" />
+              Export snapshot
+            </button>
+          ) : null}
         </div>
         <p class="sidebar-hint">
           <Kbd>?</Kbd> shortcuts
@@ -400,14 +498,7 @@ function LoadDialog({ tenant, onLoad, onClose }) {
     setBusy(false);
   };
   return (
-    <div class="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="load-title" data-testid="load-dialog">
-        <header class="dialog-head">
-          <h2 id="load-title">Load a snapshot</h2>
-          <button type="button" class="btn btn-icon" onClick={onClose} aria-label="Close">
-            <Icon name="close" />
-          </button>
-        </header>
+    <Dialog title="Load a snapshot" onClose={onClose} testid="load-dialog">
         <p class="muted dialog-lead">
           The snapshot stays in this browser: it is compiled by the engine in a background worker, and nothing is
           uploaded.
@@ -418,7 +509,7 @@ function LoadDialog({ tenant, onLoad, onClose }) {
             ["file", "File"],
             ["paste", "Paste JSON"],
           ].map(([value, label]) => (
-            <button type="button" role="tab" aria-selected={tab === value} class={tab === value ? "on" : ""} onClick={() => setTab(value)}>
+            <button type="button" role="tab" aria-selected={tab === value} class={tab === value ? "on" : ""} onClick={() => setTab(value)} data-autofocus={tab === value ? "" : undefined}>
               {label}
             </button>
           ))}
@@ -493,8 +584,7 @@ function LoadDialog({ tenant, onLoad, onClose }) {
             </Note>
           ) : null}
         </div>
-      </div>
-    </div>
+    </Dialog>
   );
 }
 
@@ -513,14 +603,7 @@ const KEYS = [
 
 function KeysDialog({ onClose }) {
   return (
-    <div class="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div class="dialog dialog-small" role="dialog" aria-modal="true" aria-labelledby="keys-title">
-        <header class="dialog-head">
-          <h2 id="keys-title">Keyboard shortcuts</h2>
-          <button type="button" class="btn btn-icon" onClick={onClose} aria-label="Close">
-            <Icon name="close" />
-          </button>
-        </header>
+    <Dialog title="Keyboard shortcuts" onClose={onClose} small>
         <dl class="keys">
           {KEYS.map(([keys, what]) => (
             <>
@@ -537,8 +620,7 @@ function KeysDialog({ onClose }) {
             </>
           ))}
         </dl>
-      </div>
-    </div>
+    </Dialog>
   );
 }
 

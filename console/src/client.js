@@ -49,8 +49,3 @@ export class EngineClient {
     return this.call("batch", { requests });
   }
 }
-
-/** True when an answer says the engine does not know this op yet. */
-export function isUnknownOp(answer) {
-  return answer?.error?.code === "unknown-op";
-}

@@ -1,44 +1,5 @@
-// Text helpers shared by the page and the worker.
-
-const SPECIAL = { ł: "l", ø: "o", ß: "ss", æ: "ae", œ: "oe", đ: "d", ı: "i" };
-
-/**
- * Folds text for search the way the engine does (SPEC §7): Unicode NFKD, combining marks
- * removed, lowercase, and ł→l, ø→o, ß→ss, æ→ae, œ→oe. `equipe` finds `Équipe`.
- */
-export function fold(text) {
-  return String(text)
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[łøßæœđı]/g, (c) => SPECIAL[c]);
-}
-
-/**
- * The value a rule condition reads from a user record (SPEC §4.1): `id`, `name` and `orgRole`
- * from the record; any other field from the attributes, exact key first, then a key equal
- * without case; `job` means `jobTitle` unless an attribute is named `job`. For display only:
- * results always come from the engine.
- */
-export function readField(user, field) {
-  if (field === "id") return user.id;
-  if (field === "name") return user.name ?? null;
-  if (field === "orgRole") return user.orgRole ?? "member";
-  const attributes = user.attributes ?? {};
-  const found = attribute(attributes, field);
-  if (found !== undefined) return found;
-  if (field.toLowerCase() === "job") return attribute(attributes, "jobTitle") ?? null;
-  return null;
-}
-
-function attribute(attributes, field) {
-  if (Object.hasOwn(attributes, field)) return attributes[field];
-  const lower = field.toLowerCase();
-  for (const key of Object.keys(attributes)) {
-    if (key.toLowerCase() === lower) return attributes[key];
-  }
-  return undefined;
-}
+// Text helpers: character offsets (the contract counts Unicode characters, JavaScript strings
+// UTF-16 units), and top-level values read from a snapshot's text.
 
 /** UTF-16 index of the code point offset `offset` in `text` (the contract counts characters). */
 export function indexOfChar(text, offset) {
@@ -71,4 +32,64 @@ export function indexOfLineColumn(text, line, column) {
   const lineEnd = text.indexOf("\n", index);
   const lineText = text.slice(index, lineEnd < 0 ? text.length : lineEnd);
   return index + indexOfChar(lineText, Math.max(0, column - 1));
+}
+
+/**
+ * The values of the `keys` of a JSON object's text, each parsed on its own; the other values
+ * (a snapshot's users and groups) are stepped over without being built. The text is known to
+ * be valid JSON (the engine has loaded it): what is not an object gives `{}`.
+ */
+export function topLevel(text, keys) {
+  const wanted = new Set(keys);
+  const out = {};
+  let i = text.indexOf("{") + 1;
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  // From an opening quote to just after its closing quote.
+  const skipString = () => {
+    for (i++; i < text.length; i++) {
+      if (text[i] === "\\") i++;
+      else if (text[i] === '"') {
+        i++;
+        return;
+      }
+    }
+  };
+  const skipValue = () => {
+    if (text[i] === '"') return skipString();
+    if (text[i] !== "{" && text[i] !== "[") {
+      while (i < text.length && !",}] \t\n\r".includes(text[i])) i++;
+      return;
+    }
+    let depth = 0;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        skipString();
+        continue;
+      }
+      if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") depth--;
+      i++;
+      if (depth === 0) return;
+    }
+  };
+  while (i > 0 && i < text.length) {
+    space();
+    if (text[i] !== '"') break;
+    const keyStart = i;
+    skipString();
+    const key = JSON.parse(text.slice(keyStart, i));
+    space();
+    i++; // the colon
+    space();
+    const valueStart = i;
+    skipValue();
+    // A key given twice counts as JSON.parse counts it: the last one.
+    if (wanted.has(key)) out[key] = JSON.parse(text.slice(valueStart, i));
+    space();
+    if (text[i] === ",") i++;
+  }
+  return out;
 }

@@ -3,7 +3,6 @@
 import { createContext } from "preact";
 import { useContext, useEffect, useId, useRef, useState } from "preact/hooks";
 
-import { fold } from "./text.js";
 
 /** What every view reads: the engine client, the tenant, staged changes, navigation. */
 export const Console = createContext(null);
@@ -74,6 +73,7 @@ const PATHS = {
   arrow: "M2.5 8h11M9 3.5 13.5 8 9 12.5",
   trash: "M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4",
   power: "M8 1.5V8M4.3 4a5.5 5.5 0 1 0 7.4 0",
+  menu: "M2 4h12M2 8h12M2 12h12",
 };
 
 export function Icon({ name, size = 16, class: className = "" }) {
@@ -98,9 +98,14 @@ export function Icon({ name, size = 16, class: className = "" }) {
 // ---------------------------------------------------------------------------------------------
 // Text
 
+/** `2 member(s)` → `2 members`, `1 member(s)` → `1 member`: a count says which it is. */
+export function plurals(text) {
+  return text.replace(/\b(\d[\d,]*) (\p{L}+)\(s\)/gu, (_, count, word) => `${count} ${count === "1" ? word : `${word}s`}`);
+}
+
 /** Renders `code` spans for the backticked parts of an engine message. */
 export function Message({ text }) {
-  const parts = String(text ?? "").split("`");
+  const parts = plurals(String(text ?? "")).split("`");
   return (
     <>
       {parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}
@@ -268,15 +273,6 @@ export function Note({ tone = "info", title, children, testid }) {
   );
 }
 
-/** The note shown where the engine answers an op with `unknown-op`. */
-export function Unsupported({ op, children }) {
-  return (
-    <Note tone="quiet" title={`Not available in this engine build`} testid={`unsupported-${op}`}>
-      This version of groupgate answers <code>{op}</code> with <code>unknown-op</code>. {children}
-    </Note>
-  );
-}
-
 export function ErrorNote({ error, title = "Something went wrong" }) {
   if (!error) return null;
   return (
@@ -285,6 +281,90 @@ export function ErrorNote({ error, title = "Something went wrong" }) {
       {error.code ? <span class="muted"> · {error.code}</span> : null}
     </Note>
   );
+}
+
+const FOCUSABLE = 'button:not([disabled]), [href], input:not([type="hidden"]):not([hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * A modal dialog: it takes the focus when it opens (the element marked `data-autofocus`, else
+ * the first control), keeps Tab inside, and gives the focus back to where it was when it closes.
+ */
+export function Dialog({ title, onClose, children, small, testid }) {
+  const ref = useRef();
+  const titleId = useId();
+  useEffect(() => {
+    const previous = document.activeElement;
+    const node = ref.current;
+    const first = node.querySelector("[data-autofocus]") ?? node.querySelector(FOCUSABLE);
+    (first ?? node).focus();
+    return () => {
+      if (previous instanceof HTMLElement && previous.isConnected) previous.focus();
+    };
+  }, []);
+  const onKeyDown = (event) => {
+    if (event.key !== "Tab") return;
+    const items = [...ref.current.querySelectorAll(FOCUSABLE)].filter((item) => item.offsetParent !== null);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+  return (
+    <div class="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
+      <div ref={ref} class={`dialog ${small ? "dialog-small" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1} onKeyDown={onKeyDown} data-testid={testid}>
+        <header class="dialog-head">
+          <h2 id={titleId}>{title}</h2>
+          <button type="button" class="btn btn-icon" onClick={onClose} aria-label="Close">
+            <Icon name="close" />
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** Asks before something that cannot be undone; `onConfirm` runs on the danger button. */
+export function Confirm({ title, children, action, onConfirm, onClose, testid }) {
+  return (
+    <Dialog title={title} onClose={onClose} small testid={testid}>
+      <div class="dialog-body">
+        <p>{children}</p>
+        <div class="row dialog-actions">
+          <button type="button" class="btn" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button
+            type="button"
+            class="btn btn-danger"
+            onClick={() => {
+              onConfirm();
+              onClose();
+            }}
+          >
+            {action}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+/** A typeahead over the tenant's groups, searched by the engine (`listGroups`). */
+export function GroupPicker({ onPick, placeholder = "Choose a group…", testid, except = null, compact }) {
+  const { client } = useConsole();
+  const search = async (text) => {
+    const answer = await client.query({ op: "listGroups", search: text, includeHidden: true, pageSize: 9 });
+    if (answer.error) throw answer.error;
+    return answer.groups.filter((g) => g.group !== except).map((g) => ({ id: g.group, name: g.name }));
+  };
+  return <ItemPicker search={search} onPick={onPick} placeholder={placeholder} testid={testid} icon="groups" compact={compact} />;
 }
 
 export function Spinner({ label = "Loading" }) {
@@ -375,29 +455,41 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const search = useDebounced(text, 80);
-  const { data, loading } = useAsync(
-    () => (open ? client.call("searchUsers", { search, pageSize: 8 }) : null),
+  const { data } = useAsync(
+    async () => (open ? { search, ...(await client.call("searchUsers", { search, pageSize: 8 })) } : null),
     [search, open],
   );
   const users = data?.users ?? [];
   // Enter picks from the list of what is typed, never from the one before it.
-  const settled = search === text && !loading;
+  const settled = data?.search === text;
   const listId = useId();
+  const inputRef = useRef();
+  useEffect(() => {
+    if (autoFocus) inputRef.current?.focus();
+  }, []);
+  const pickWhenSettled = useRef(false);
   const pick = (user) => {
+    pickWhenSettled.current = false;
     onPick(user);
     setText("");
     setOpen(false);
   };
+  useEffect(() => {
+    if (pickWhenSettled.current && settled) {
+      if (users[0]) pick(users[0]);
+      else pickWhenSettled.current = false;
+    }
+  }, [settled, data]);
   return (
     <div class="picker">
       <label class="search">
         <Icon name="user" />
         <span class="sr-only">{label}</span>
         <input
+          ref={inputRef}
           type="text"
           value={text}
           placeholder={placeholder}
-          autoFocus={autoFocus}
           role="combobox"
           aria-expanded={open && users.length > 0}
           aria-controls={listId}
@@ -419,7 +511,9 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
               setActive((i) => Math.max(0, i - 1));
             } else if (event.key === "Enter") {
               event.preventDefault();
+              // Typed ahead of the list: pick the first match of what is typed once it is known.
               if (settled && users[active]) pick(users[active]);
+              else if (text.trim()) pickWhenSettled.current = true;
             } else if (event.key === "Escape") {
               setOpen(false);
             }
@@ -454,19 +548,25 @@ export function UserPicker({ onPick, placeholder = "Find a user by name or id", 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Item picker: a typeahead over a list held by the page (groups, roles, products), searched
-// with the engine's folding.
+// Item picker: a typeahead over a list held by the page (roles, products), or over what
+// `search` answers (groups, searched by the engine as `listGroups` searches).
 
-export function ItemPicker({ items, onPick, placeholder, testid, compact, autoFocus, icon = "search" }) {
+export function ItemPicker({ items, search, onPick, placeholder, testid, compact, autoFocus, icon = "search" }) {
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const listId = useId();
-  const needle = fold(text.trim());
+  const typed = useDebounced(text.trim(), 80);
+  const found = useAsync(() => (search && open ? search(typed) : null), [typed, open, Boolean(search)]);
+  const needle = text.trim().toLowerCase();
   const shown = [];
-  for (const item of items) {
-    if (!needle || fold(`${item.name} ${item.id}`).includes(needle)) shown.push(item);
-    if (shown.length === 8) break;
+  if (search) {
+    shown.push(...(found.data ?? []).slice(0, 8));
+  } else {
+    for (const item of items) {
+      if (!needle || `${item.name} ${item.id}`.toLowerCase().includes(needle)) shown.push(item);
+      if (shown.length === 8) break;
+    }
   }
   const pick = (item) => {
     onPick(item);
@@ -600,12 +700,12 @@ export function Trace({ node, depth = 0 }) {
       <span class="trace-body">
         <code class="trace-code">{conditionText(node)}</code>
         {node.op === "MEMBER OF" ? (
-          <span class="trace-actual">{node.actual ? "is a member" : "is not a member"}</span>
-        ) : (
+          <span class="trace-actual">{node.result ? "is a member" : "is not a member"}</span>
+        ) : "actual" in node ? (
           <span class="trace-actual">
             {node.field} is <strong>{actualText(node.actual)}</strong>
           </span>
-        )}
+        ) : null}
       </span>
     </div>
   );

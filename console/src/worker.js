@@ -1,8 +1,10 @@
 // The console's engine, in a Web Worker: the page never blocks on loading or evaluating.
 //
-// The worker owns two things: the groupgate Engine, and the snapshot it was loaded from (the
-// engine answers questions but has no op that returns a group's or a user's raw definition).
-// The snapshot is kept in step with every change list the engine accepts.
+// The engine is the only model. The worker holds the groupgate Engine and small lists for the
+// pickers (each group's, role's, product's and module's id and name); a group's or a user's
+// definition, the whole snapshot for export, user search and name order all come from the
+// engine's answers (`definition`, `snapshot`, `previewRule`, `listGroups`). The snapshot's text is
+// read once at load and not kept.
 //
 // Protocol: the page posts `{ call, type, args }`; the worker answers `{ call, result }` or
 // `{ call, error }`, and may post `{ call, progress }` before that. At start it posts
@@ -10,14 +12,14 @@
 
 import { Engine, parseRule, version } from "groupgate/inline";
 
-import { applyToSnapshot } from "./changes.js";
-import { answerWithDouble } from "./ops-double.js";
-import { fold, readField } from "./text.js";
+import { topLevel } from "./text.js";
 
 /** @type {Engine | null} */
 let engine = null;
-/** The loaded snapshot (plain JSON) and its indexes; `null` before the first load. */
+/** What the pickers list and the sidebar counts: see `census`. `null` before the first load. */
 let tenant = null;
+/** Which groups include each group, asked once per state of the engine (see `includers`). */
+let includedBy = null;
 
 const handlers = {
   load,
@@ -25,12 +27,12 @@ const handlers = {
   batch: ({ requests }) => requests.map(ask),
   group: ({ id }) => describeGroup(id),
   user: ({ id }) => describeUser(id),
-  catalog,
+  catalog: () => catalog(),
   names,
   searchUsers,
   traceRule,
   apply,
-  snapshotText: () => JSON.stringify(tenant?.snapshot ?? null, null, 1),
+  snapshotText,
 };
 
 self.onmessage = async ({ data }) => {
@@ -52,21 +54,18 @@ self.postMessage({ type: "ready", version: version() });
 
 async function load({ source }, progress) {
   const started = performance.now();
-  const text = await readSource(source, progress);
+  let text = await readSource(source, progress);
   progress({ phase: "compile" });
   // The engine reads the text itself: its errors carry a JSON path or a line and column.
   const next = new Engine(text);
   progress({ phase: "index" });
-  let snapshot;
-  try {
-    snapshot = JSON.parse(text);
-  } catch (error) {
-    next.free();
-    throw error;
-  }
+  // The few top-level values the pickers need, read from the text without building the rest.
+  const head = topLevel(text, ["asOf", "defaultLocale", "roles", "products", "modules"]);
+  text = null;
   engine?.free();
   engine = next;
-  tenant = indexSnapshot(snapshot);
+  tenant = census(head);
+  includedBy = null;
   return { ...summary(), source: source.label ?? null, ms: Math.round(performance.now() - started) };
 }
 
@@ -107,64 +106,65 @@ async function readSource(source, progress) {
   return parts.join("");
 }
 
+/**
+ * What the console lists besides the engine's answers: the groups in name order
+ * (`listGroups`), the number of users (a rule every user matches), and from `head` (the
+ * snapshot's top-level values, see `topLevel`) the roles, products and modules with their names.
+ */
+function census(head) {
+  const locale = typeof head.defaultLocale === "string" ? head.defaultLocale : "en";
+  const items = (list) =>
+    (Array.isArray(list) ? list : [])
+      .filter((item) => item && typeof item.id === "string")
+      .map((item) => ({ id: item.id, name: localName(item.name, locale) ?? item.id }));
+  return {
+    revision: engine.diagnostics().revision ?? null,
+    asOf: typeof head.asOf === "string" ? head.asOf : null,
+    locale,
+    users: countUsers(),
+    groups: allGroups(),
+    roles: items(head.roles),
+    products: items(head.products),
+    modules: items(head.modules),
+  };
+}
+
+function countUsers() {
+  return must(engine.query({ op: "previewRule", rule: EVERYONE, limit: 0 })).count;
+}
+
+/** A rule every user matches: every user has an id. */
+const EVERYONE = { field: "id", op: "EXISTS" };
+
+/** Every group, hidden ones included, in the engine's name order. */
+function allGroups() {
+  const out = [];
+  for (let page = 1; ; page++) {
+    const answer = must(engine.query({ op: "listGroups", includeHidden: true, page, pageSize: 1000 }));
+    for (const g of answer.groups) out.push({ id: g.group, name: g.name, isActive: g.isActive });
+    if (out.length >= answer.total || !answer.groups.length) return out;
+  }
+}
+
 function summary() {
-  const { snapshot } = tenant;
   const diagnostics = engine.diagnostics().diagnostics;
   return {
     version: version(),
-    revision: snapshot.revision ?? null,
-    asOf: snapshot.asOf ?? null,
-    defaultLocale: snapshot.defaultLocale ?? "en",
+    revision: tenant.revision,
+    asOf: tenant.asOf,
+    defaultLocale: tenant.locale,
     counts: {
-      users: tenant.users.size,
-      groups: tenant.groups.size,
-      roles: tenant.roles.size,
-      products: tenant.products.size,
-      modules: tenant.modules.size,
+      users: tenant.users,
+      groups: tenant.groups.length,
+      roles: tenant.roles.length,
+      products: tenant.products.length,
+      modules: tenant.modules.length,
     },
     diagnostics: {
       errors: diagnostics.filter((d) => d.severity === "error").length,
       warnings: diagnostics.filter((d) => d.severity === "warning").length,
     },
   };
-}
-
-/** Id indexes over the snapshot, and the folded names user search looks at. */
-function indexSnapshot(snapshot) {
-  const byId = (list) => {
-    const map = new Map();
-    for (const item of Array.isArray(list) ? list : []) {
-      if (item && typeof item.id === "string" && !map.has(item.id)) map.set(item.id, item);
-    }
-    return map;
-  };
-  const users = byId(snapshot.users);
-  const userList = [...users.values()].map((user) => ({
-    id: user.id,
-    name: typeof user.name === "string" ? user.name : null,
-    key: fold(`${user.name ?? ""} ${user.id}`),
-  }));
-  userList.sort((a, b) => compareNames(a.name ?? a.id, b.name ?? b.id) || compareBytes(a.id, b.id));
-  return {
-    snapshot,
-    users,
-    userList,
-    groups: byId(snapshot.groups),
-    roles: byId(snapshot.roles),
-    products: byId(snapshot.products),
-    modules: byId(snapshot.modules),
-    locale: snapshot.defaultLocale ?? "en",
-  };
-}
-
-function compareNames(a, b) {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function compareBytes(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,20 +177,23 @@ function loaded() {
 
 /** Any request; failures come back as `{ error }` answers, never thrown. */
 function ask(request) {
-  const current = loaded();
-  // OPS_DOUBLE is true only in the test build (build.mjs --ops-double); see ops-double.js.
-  if (OPS_DOUBLE && ["impact", "apply", "suggest"].includes(request.op) && current.query({ op: request.op }).error?.code === "unknown-op") {
-    const { answer, engine: next } = answerWithDouble(current, tenant.snapshot, request);
-    if (next) {
-      current.free();
-      engine = next;
-    }
-    return answer;
-  }
-  return current.query(request);
+  return loaded().query(request);
 }
 
-/** A localized name in the default locale (or the first one given). */
+/** The answer, or its error thrown. */
+function must(answer) {
+  if (answer.error) throw Object.assign(new Error(answer.error.message), answer.error);
+  return answer;
+}
+
+/** An item as the snapshot now defines it, or `null` when it is not defined. */
+function definition(kind, id) {
+  const answer = ask({ op: "definition", [kind]: id });
+  if (answer.error?.code?.startsWith("unknown-") && answer.error.code !== "unknown-op") return null;
+  return must(answer).definition;
+}
+
+/** A localized name in `locale` (or the first one given). */
 function localName(name, locale = tenant?.locale ?? "en") {
   if (typeof name === "string") return name;
   if (name && typeof name === "object") {
@@ -199,19 +202,18 @@ function localName(name, locale = tenant?.locale ?? "en") {
   return null;
 }
 
-function nameOf(kind, id) {
-  const item = tenant?.[kind].get(id);
-  if (!item) return null;
-  return kind === "users" ? (item.name ?? null) : (localName(item.name) ?? null);
-}
+const KIND = { users: "user", groups: "group", roles: "role", products: "product", modules: "module" };
 
 /** Names of the given ids: `{ users: { id: name }, groups: …, roles: …, products: …, modules: … }`. */
 function names(ids) {
   loaded();
   const out = {};
-  for (const kind of ["users", "groups", "roles", "products", "modules"]) {
+  for (const kind of Object.keys(KIND)) {
     out[kind] = {};
-    for (const id of ids[kind] ?? []) out[kind][id] = nameOf(kind, id);
+    for (const id of new Set(ids[kind] ?? [])) {
+      const item = definition(KIND[kind], id);
+      out[kind][id] = item ? (kind === "users" ? (item.name ?? null) : localName(item.name)) : null;
+    }
   }
   return out;
 }
@@ -219,71 +221,70 @@ function names(ids) {
 /** Pickers' lists: every group, role, product and module with its name. */
 function catalog() {
   loaded();
-  const list = (kind) =>
-    [...tenant[kind].values()]
-      .map((item) => ({ id: item.id, name: localName(item.name) ?? item.name ?? item.id }))
-      .sort((a, b) => compareNames(a.name, b.name) || compareBytes(a.id, b.id));
-  return {
-    groups: list("groups"),
-    roles: list("roles"),
-    products: list("products"),
-    modules: list("modules"),
-    fields: attributeKeys(),
-  };
+  return { groups: tenant.groups, roles: tenant.roles, products: tenant.products, modules: tenant.modules };
 }
 
-function attributeKeys() {
-  const keys = new Set();
-  for (const user of tenant.users.values()) {
-    for (const key of Object.keys(user.attributes ?? {})) keys.add(key);
+/** Which groups include each group: every group's `includeGroups`, asked once per state. */
+function includers() {
+  if (!includedBy) {
+    includedBy = new Map();
+    for (const { id, name } of tenant.groups) {
+      for (const source of definition("group", id)?.includeGroups ?? []) {
+        if (!includedBy.has(source)) includedBy.set(source, []);
+        includedBy.get(source).push({ id, name });
+      }
+    }
   }
-  return [...keys].sort();
+  return includedBy;
 }
 
 function describeGroup(id) {
   loaded();
-  const group = tenant.groups.get(id);
+  const group = definition("group", id);
   if (!group) return null;
   let ruleText = null;
   let ruleError = null;
   if (typeof group.rule === "string") {
     ruleText = group.rule;
+    const parsed = ask({ op: "parseRule", text: group.rule });
+    if (parsed.error) ruleError = parsed.error;
   } else if (group.rule != null) {
     const answer = ask({ op: "formatRule", rule: group.rule });
     if (answer.error) ruleError = answer.error;
     else ruleText = answer.text;
   }
-  const named = (kind, ids) =>
-    (Array.isArray(ids) ? ids : []).map((item) => ({ id: item, name: nameOf(kind, item) }));
-  const names = typeof group.name === "string" ? { [tenant.locale]: group.name } : (group.name ?? {});
+  const named = (kind, ids) => {
+    const found = names({ [kind]: Array.isArray(ids) ? ids : [] })[kind];
+    return Object.entries(found).map(([item, name]) => ({ id: item, name }));
+  };
+  const locale = tenant.locale;
+  const localized = typeof group.name === "string" ? { [locale]: group.name } : (group.name ?? {});
+  const creator = typeof group.createdBy === "string" ? group.createdBy : null;
+  const module = typeof group.homepageModule === "string" ? group.homepageModule : null;
   return {
     id: group.id,
     name: localName(group.name) ?? group.id,
-    names,
+    names: localized,
     slug: group.slug ?? null,
     description: group.description ?? null,
     isActive: group.isActive !== false,
     isVisible: group.isVisible !== false,
     createdAt: group.createdAt ?? null,
-    createdBy: group.createdBy ? { id: group.createdBy, name: nameOf("users", group.createdBy) } : null,
+    createdBy: creator ? { id: creator, name: names({ users: [creator] }).users[creator] } : null,
     rule: group.rule ?? null,
     ruleText,
     ruleError,
     roles: named("roles", group.roles),
     products: named("products", group.products),
     includeGroups: named("groups", group.includeGroups),
-    includedBy: [...tenant.groups.values()]
-      .filter((other) => Array.isArray(other.includeGroups) && other.includeGroups.includes(id))
-      .map((other) => ({ id: other.id, name: localName(other.name) })),
-    homepageModule: group.homepageModule
-      ? { id: group.homepageModule, name: nameOf("modules", group.homepageModule) }
-      : null,
+    includedBy: includers().get(id) ?? [],
+    homepageModule: module ? { id: module, name: names({ modules: [module] }).modules[module] } : null,
     dashboard: group.dashboard ?? null,
     windows: memberWindows(group.members),
   };
 }
 
-/** The time windows of manual entries that have one: `{ user: { startsAt, expiresAt } }`. */
+/** The time windows of manual entries that have one: `{ user: [{ startsAt, expiresAt }] }`. */
 function memberWindows(members) {
   const out = {};
   for (const entry of Array.isArray(members) ? members : []) {
@@ -296,59 +297,57 @@ function memberWindows(members) {
 
 function describeUser(id) {
   loaded();
-  const user = tenant.users.get(id);
+  const user = definition("user", id);
   if (!user) return null;
+  const attributes = user.attributes && typeof user.attributes === "object" ? user.attributes : {};
+  const manager = typeof attributes.manager === "string" ? definition("user", attributes.manager) : null;
+  const home = typeof user.primaryGroup === "string" ? user.primaryGroup : null;
   return {
     id: user.id,
     name: user.name ?? null,
     orgRole: user.orgRole ?? "member",
-    attributes: user.attributes ?? {},
+    attributes,
     roles: user.roles ?? [],
-    primaryGroup: user.primaryGroup ? { id: user.primaryGroup, name: nameOf("groups", user.primaryGroup) } : null,
+    primaryGroup: home ? { id: home, name: names({ groups: [home] }).groups[home] } : null,
     locale: user.locale ?? null,
-    manager: managerOf(user),
+    manager: manager ? { id: manager.id, name: manager.name ?? null } : null,
   };
 }
 
-function managerOf(user) {
-  const manager = readField(user, "manager");
-  return typeof manager === "string" && tenant.users.has(manager)
-    ? { id: manager, name: nameOf("users", manager) }
-    : null;
-}
-
-/** Users whose name or id contains `search` (folded as the engine folds), by name. */
+/**
+ * Users whose name or id contains `search` (case ignored, as the rule operator `LIKE` compares),
+ * in the engine's name order. The engine lists at most 1,000 users an answer, so a search pages
+ * through its first 1,000 matches.
+ */
 function searchUsers({ search = "", page = 1, pageSize = 20 }) {
   loaded();
-  const needle = fold(search.trim());
-  const hits = needle ? tenant.userList.filter((user) => user.key.includes(needle)) : tenant.userList;
-  const start = (page - 1) * pageSize;
+  const needle = search.trim();
+  const rule = needle
+    ? { any: [{ field: "name", op: "LIKE", value: needle }, { field: "id", op: "LIKE", value: needle }] }
+    : EVERYONE;
+  const limit = Math.min(1000, page * pageSize);
+  const answer = must(ask({ op: "previewRule", rule, limit }));
+  const shown = answer.users.slice((page - 1) * pageSize, page * pageSize);
   return {
-    total: hits.length,
-    users: hits.slice(start, start + pageSize).map(({ id, name }) => {
-      const user = tenant.users.get(id);
-      const attributes = user.attributes ?? {};
-      return {
-        user: id,
-        name,
-        orgRole: user.orgRole ?? "member",
-        jobTitle: typeof attributes.jobTitle === "string" ? attributes.jobTitle : null,
-        department: typeof attributes.department === "string" ? attributes.department : null,
-      };
+    total: answer.count,
+    users: shown.map(({ user, name }) => {
+      const item = definition("user", user);
+      const attributes = item?.attributes ?? {};
+      const text = (value) => (typeof value === "string" ? value : null);
+      const orgRole = ["owner", "admin"].includes(item?.orgRole) ? item.orgRole : "member";
+      return { user, name, orgRole, jobTitle: text(attributes.jobTitle), department: text(attributes.department) };
     }),
   };
 }
 
 /**
  * Why `user` matches `rule` or not, node by node, for a rule that is not (yet) a group's rule
- * (`explain` traces a group's own rule). Each node's result comes from the engine: the node
- * is previewed together with `id = user`. The `actual` value shown beside a condition is read
- * from the snapshot the way the engine reads fields (SPEC §4.1).
+ * (`explain` traces a group's saved rule). Each node's result comes from the engine: the node
+ * is previewed together with `id = user`.
  */
 function traceRule({ rule, user }) {
-  const engine = loaded();
-  const record = tenant.users.get(user);
-  if (!record) return { error: { code: "unknown-user", message: `unknown user \`${user}\`` } };
+  const current = loaded();
+  if (!definition("user", user)) return { error: { code: "unknown-user", message: `unknown user \`${user}\`` } };
   let ast;
   try {
     ast = typeof rule === "string" ? parseRule(rule) : rule;
@@ -356,18 +355,12 @@ function traceRule({ rule, user }) {
     return { error: plainError(error) };
   }
   const only = { field: "id", op: "=", value: user };
-  const holds = (node) => {
-    const answer = engine.query({ op: "previewRule", rule: { all: [node, only] }, limit: 1 });
-    if (answer.error) throw Object.assign(new Error(answer.error.message), answer.error);
-    return answer.users.some((hit) => hit.user === user);
-  };
+  const holds = (node) => must(current.query({ op: "previewRule", rule: { all: [node, only] }, limit: 0 })).count > 0;
   const walk = (node) => {
     if (Array.isArray(node.all)) return { all: node.all.map(walk), result: holds(node) };
     if (Array.isArray(node.any)) return { any: node.any.map(walk), result: holds(node) };
     if (node.not !== undefined) return { not: walk(node.not), result: holds(node) };
-    const result = holds(node);
-    const actual = node.op === "MEMBER OF" ? result : (readField(record, node.field) ?? null);
-    return { ...node, actual, result };
+    return { ...node, result: holds(node) };
   };
   try {
     const trace = walk(ast);
@@ -378,19 +371,35 @@ function traceRule({ rule, user }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Changes
+// Changes and export
 
-/** Applies a change list in the engine, then to the snapshot the worker holds. */
+/** Applies a change list in the engine (only on the state it was staged against). */
 function apply({ changes, revision }) {
-  const request = { op: "apply", changes };
+  const request = { op: "apply", changes, base: tenant.revision };
   if (revision) request.revision = revision;
   const answer = ask(request);
   if (answer.error) return answer;
-  const snapshot = applyToSnapshot(tenant.snapshot, changes);
-  if (revision) snapshot.revision = revision;
-  else delete snapshot.revision;
-  tenant = indexSnapshot(snapshot);
+  tenant = { ...tenant, revision: answer.revision ?? null, users: countUsers(), groups: allGroups() };
+  // Roles, products and `asOf` change only through their own changes: each is asked again.
+  for (const change of changes) {
+    const [kind, body] = Object.entries(change)[0];
+    if (kind === "setAsOf") tenant.asOf = body;
+    for (const [list, key] of [["roles", "Role"], ["products", "Product"]]) {
+      const id = kind === `upsert${key}` ? body?.id : kind === `remove${key}` ? body : null;
+      if (typeof id !== "string") continue;
+      const item = definition(key.toLowerCase(), id);
+      const rest = tenant[list].filter((other) => other.id !== id);
+      tenant[list] = item ? [...rest, { id, name: localName(item.name) ?? id }] : rest;
+    }
+  }
+  includedBy = null;
   return { ...answer, summary: summary() };
+}
+
+/** The whole snapshot the engine now answers for, as JSON text (`snapshot`). */
+function snapshotText() {
+  const answer = must(loaded().query({ op: "snapshot" }));
+  return { text: JSON.stringify(answer.snapshot), revision: answer.snapshot.revision ?? null };
 }
 
 // ---------------------------------------------------------------------------------------------

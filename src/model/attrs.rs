@@ -14,15 +14,12 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::hash::Map;
-use crate::ids::{Ix, UserIx};
+use crate::ids::{Ix, UserIx, NO_INDEX};
 use crate::json::{f64_text, Canonical};
 use crate::rules::{Op, Operand, Scalar};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::AttrColumn;
 use crate::text::lower;
-
-/// No value.
-const NONE: u32 = u32::MAX;
 
 /// One scalar of a value, as conditions compare it.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +196,7 @@ impl Column {
                 .collect()
         });
         let cells = if cells.len().saturating_mul(8) >= slots {
-            let mut dense = vec![NONE; slots];
+            let mut dense = vec![NO_INDEX; slots];
             for &(u, v) in &cells {
                 if let Some(slot) = dense.get_mut(u as usize) {
                     *slot = v;
@@ -227,14 +224,14 @@ impl Column {
     fn value_index(&self, user: UserIx) -> Option<u32> {
         let u = user.get();
         let v = match &self.cells {
-            Cells::Dense(d) => d.get(u as usize).copied().unwrap_or(NONE),
+            Cells::Dense(d) => d.get(u as usize).copied().unwrap_or(NO_INDEX),
             Cells::Sparse(s) => s
                 .binary_search_by_key(&u, |c| c.0)
                 .ok()
                 .and_then(|i| s.get(i))
-                .map_or(NONE, |c| c.1),
+                .map_or(NO_INDEX, |c| c.1),
         };
-        (v != NONE).then_some(v)
+        (v != NO_INDEX).then_some(v)
     }
 
     /// `user`'s value.
@@ -249,8 +246,8 @@ impl Column {
             Cells::Dense(d) => Box::new(
                 d.iter()
                     .enumerate()
-                    .filter(|(_, &v)| v != NONE)
-                    .map(|(u, &v)| (u32::try_from(u).unwrap_or(NONE), v)),
+                    .filter(|(_, &v)| v != NO_INDEX)
+                    .map(|(u, &v)| (u32::try_from(u).unwrap_or(NO_INDEX), v)),
             ),
             Cells::Sparse(s) => Box::new(s.iter().copied()),
         }
@@ -283,7 +280,7 @@ impl Column {
     /// How many users have a value.
     pub fn holders(&self) -> usize {
         match &self.cells {
-            Cells::Dense(d) => d.iter().filter(|&&v| v != NONE).count(),
+            Cells::Dense(d) => d.iter().filter(|&&v| v != NO_INDEX).count(),
             Cells::Sparse(s) => s.len(),
         }
     }
@@ -298,9 +295,9 @@ impl Column {
                 .cmp(&Some(key))
         });
         match at {
-            Ok(i) => self.sorted.get(i).copied().unwrap_or(NONE),
+            Ok(i) => self.sorted.get(i).copied().unwrap_or(NO_INDEX),
             Err(i) => {
-                let v = u32::try_from(self.values.len()).unwrap_or(NONE);
+                let v = u32::try_from(self.values.len()).unwrap_or(NO_INDEX);
                 self.values.push(value);
                 self.sorted.insert(i, v);
                 if let Some(postings) = &mut self.postings {
@@ -335,10 +332,10 @@ impl Column {
         match &mut self.cells {
             Cells::Dense(d) => {
                 if d.len() <= u as usize {
-                    d.resize(u as usize + 1, NONE);
+                    d.resize(u as usize + 1, NO_INDEX);
                 }
                 if let Some(slot) = d.get_mut(u as usize) {
-                    *slot = new.unwrap_or(NONE);
+                    *slot = new.unwrap_or(NO_INDEX);
                 }
             }
             Cells::Sparse(s) => match (s.binary_search_by_key(&u, |c| c.0), new) {
@@ -421,7 +418,7 @@ impl Column {
         let cells = match d.u8()? {
             0 => {
                 let dense = d.u32s()?;
-                if dense.len() > slots || dense.iter().any(|&v| v != NONE && v as usize >= n) {
+                if dense.len() > slots || dense.iter().any(|&v| v != NO_INDEX && v as usize >= n) {
                     return Err(corrupt("a column's cells are out of range"));
                 }
                 Cells::Dense(dense)
@@ -509,7 +506,7 @@ impl Attributes {
     }
 
     fn add_column(&mut self, column: Column) -> u32 {
-        let index = u32::try_from(self.columns.len()).unwrap_or(NONE);
+        let index = u32::try_from(self.columns.len()).unwrap_or(NO_INDEX);
         let key = column.key.clone();
         let by_lower = Arc::make_mut(&mut self.by_lower);
         let spellings = by_lower.entry(lower(&key).into_boxed_str()).or_default();

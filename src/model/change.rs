@@ -29,8 +29,8 @@ use crate::snapshot::{self, AttrTable, Product, Role, Stamp, User};
 use crate::text::lower;
 
 use super::compile::{group_def, user_tag};
-use super::store::NOWHERE;
 use super::{Group, RoleDef, Tenant, UserExtra, TAG_LIVE};
+use crate::ids::NO_INDEX;
 
 /// One change of a change list, with its ids as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,9 +265,9 @@ impl Tenant {
                     let stamps = if starts_at.is_some() || expires_at.is_some() {
                         def.stamps
                             .push([None, starts_at.clone(), expires_at.clone()]);
-                        u32::try_from(def.stamps.len() - 1).unwrap_or(NOWHERE)
+                        u32::try_from(def.stamps.len() - 1).unwrap_or(NO_INDEX)
                     } else {
-                        NOWHERE
+                        NO_INDEX
                     };
                     def.entries.push(super::Entry { user: u, stamps });
                 }
@@ -449,10 +449,10 @@ impl Tenant {
             Arc::make_mut(&mut u.org).resize(users, Default::default());
         }
         if u.primary.len() < users {
-            Arc::make_mut(&mut u.primary).resize(users, NOWHERE);
+            Arc::make_mut(&mut u.primary).resize(users, NO_INDEX);
         }
         if u.homepage.len() < users {
-            Arc::make_mut(&mut u.homepage).resize(users, NOWHERE);
+            Arc::make_mut(&mut u.homepage).resize(users, NO_INDEX);
         }
         if self.name_rank.len() < users {
             Arc::make_mut(&mut self.name_rank).resize(users, u32::MAX);
@@ -545,13 +545,13 @@ impl Tenant {
                 *o = user.org_role;
             }
         }
-        let primary = primary.map_or(NOWHERE, |g| g.get());
+        let primary = primary.map_or(NO_INDEX, |g| g.get());
         if us.primary.get(i) != Some(&primary) {
             if let Some(p) = Arc::make_mut(&mut us.primary).get_mut(i) {
                 *p = primary;
             }
         }
-        let homepage = homepage.map_or(NOWHERE, |m| m.get());
+        let homepage = homepage.map_or(NO_INDEX, |m| m.get());
         if us.homepage.get(i) != Some(&homepage) {
             if let Some(h) = Arc::make_mut(&mut us.homepage).get_mut(i) {
                 *h = homepage;

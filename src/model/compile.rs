@@ -14,11 +14,12 @@ use crate::text::NameKey;
 
 use super::attrs::Attributes;
 use super::graph::Graph;
-use super::store::{DocOrder, Lists, Texts, NOWHERE};
+use super::store::{DocOrder, Lists, Texts};
 use super::{
     Catalog, Entry, Grants, Group, Groups, MemberIndex, Meta, RoleDef, Tenant, UserExtra, Users,
     TAG_ADMIN, TAG_LIVE, TAG_OWNER,
 };
+use crate::ids::NO_INDEX;
 
 /// Ids in slot order: the defined ones by id, then the others mentioned, by id. Mentions are
 /// looked up in a table of the defined ids rather than sorted, so the cost is one lookup per
@@ -125,8 +126,8 @@ impl Tenant {
             live: Arc::new(Bits::empty(n_users)),
             names: Arc::new(Texts::default()),
             org: Arc::new(vec![OrgRole::Member; n_users]),
-            primary: Arc::new(vec![NOWHERE; n_users]),
-            homepage: Arc::new(vec![NOWHERE; n_users]),
+            primary: Arc::new(vec![NO_INDEX; n_users]),
+            homepage: Arc::new(vec![NO_INDEX; n_users]),
             prevent: Arc::new(Bits::empty(n_users)),
             dashboards: Arc::new(Map::default()),
             roles: Arc::new(Lists::default()),
@@ -164,14 +165,14 @@ impl Tenant {
                         .primary_group
                         .as_deref()
                         .and_then(|id| group_ids.get(id))
-                        .map_or(NOWHERE, |g| g.get());
+                        .map_or(NO_INDEX, |g| g.get());
                 }
                 if let Some(h) = homepage.get_mut(i) {
                     *h = user
                         .homepage_module
                         .as_deref()
                         .and_then(|id| module_ids.get(id))
-                        .map_or(NOWHERE, |m| m.get());
+                        .map_or(NO_INDEX, |m| m.get());
                 }
                 if user.prevent_homepage_redirect {
                     prevent.insert(slot.get());
@@ -421,9 +422,9 @@ pub(crate) fn group_def(
             let index = match entry.stamps {
                 Some(times) => {
                     stamps.push(*times);
-                    u32::try_from(stamps.len() - 1).unwrap_or(NOWHERE)
+                    u32::try_from(stamps.len() - 1).unwrap_or(NO_INDEX)
                 }
-                None => NOWHERE,
+                None => NO_INDEX,
             };
             Some(Entry {
                 user,

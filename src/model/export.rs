@@ -17,8 +17,9 @@ use crate::json::Writer;
 use crate::snapshot::{Localized, OrgRole};
 
 use super::attrs::AttrValue;
-use super::store::{DocOrder, NOWHERE};
+use super::store::DocOrder;
 use super::Tenant;
+use crate::ids::NO_INDEX;
 
 /// The slots of one list in document order.
 fn in_document(doc: &DocOrder) -> Vec<usize> {
@@ -26,7 +27,7 @@ fn in_document(doc: &DocOrder) -> Vec<usize> {
     let mut out: Vec<(u32, usize)> = positions
         .iter()
         .enumerate()
-        .filter(|(_, &p)| p != NOWHERE)
+        .filter(|(_, &p)| p != NO_INDEX)
         .map(|(slot, &p)| (p, slot))
         .collect();
     out.sort_unstable();
@@ -134,7 +135,7 @@ impl Tenant {
             self.users
                 .primary
                 .get(u.index())
-                .filter(|&&g| g != NOWHERE)
+                .filter(|&&g| g != NO_INDEX)
                 .map(|&g| self.group_id(GroupIx::new(g))),
         );
         let roles = self.users.roles.get(u.index());

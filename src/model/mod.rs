@@ -50,7 +50,7 @@ pub use vocabulary::{Ranked, UserChoice, ValueKind, Values, Vocabulary};
 use std::sync::Arc;
 
 use crate::hash::Map;
-use crate::ids::{GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
+use crate::ids::{present, GroupIx, IdTable, Ix, ModuleIx, PermIx, ProductIx, RoleIx, UserIx};
 use crate::json::Canonical;
 use crate::rules::{RecordField, Rule};
 use crate::sets::{Bits, UserSet};
@@ -60,9 +60,6 @@ use crate::time::Instant;
 
 use self::attrs::Attributes;
 use self::store::{DocOrder, Lists, Texts};
-
-/// No reference.
-const NONE: u32 = u32::MAX;
 
 /// Tag bits of a user slot in its id table: live, and the org role.
 const TAG_LIVE: u8 = 1;
@@ -254,6 +251,30 @@ pub enum Bypass {
     Admin,
 }
 
+impl Bypass {
+    /// Whether an org role bypasses group limits on products (SPEC §5): the one place that
+    /// says which roles do.
+    pub fn of(role: OrgRole) -> Option<Bypass> {
+        match role {
+            OrgRole::Owner => Some(Bypass::Owner),
+            OrgRole::Admin => Some(Bypass::Admin),
+            OrgRole::Member => None,
+        }
+    }
+}
+
+/// The org role a user slot's tag carries (see `compile::user_tag`), so that the access
+/// check reads it from the id lookup it already made.
+fn tag_org(tag: u8) -> OrgRole {
+    if tag & TAG_OWNER != 0 {
+        OrgRole::Owner
+    } else if tag & TAG_ADMIN != 0 {
+        OrgRole::Admin
+    } else {
+        OrgRole::Member
+    }
+}
+
 /// How a user is a member of a group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Membership {
@@ -311,16 +332,7 @@ impl Tenant {
     #[inline]
     pub fn user_for_check(&self, id: &str) -> Option<(UserIx, Option<Bypass>)> {
         match self.users.ids.lookup(id) {
-            Some((u, tag)) if tag & TAG_LIVE != 0 => {
-                let bypass = if tag & TAG_OWNER != 0 {
-                    Some(Bypass::Owner)
-                } else if tag & TAG_ADMIN != 0 {
-                    Some(Bypass::Admin)
-                } else {
-                    None
-                };
-                Some((u, bypass))
-            }
+            Some((u, tag)) if tag & TAG_LIVE != 0 => Some((u, Bypass::of(tag_org(tag)))),
             _ => None,
         }
     }
@@ -357,11 +369,7 @@ impl Tenant {
 
     /// Owners and admins bypass group limits on products (SPEC §5).
     pub fn bypass(&self, u: UserIx) -> Option<Bypass> {
-        match self.org_role(u) {
-            OrgRole::Owner => Some(Bypass::Owner),
-            OrgRole::Admin => Some(Bypass::Admin),
-            OrgRole::Member => None,
-        }
+        Bypass::of(self.org_role(u))
     }
 
     /// The user's primary group, when set and live.
@@ -369,8 +377,7 @@ impl Tenant {
         self.users
             .primary
             .get(u.index())
-            .filter(|&&g| g != NONE)
-            .map(|&g| GroupIx::new(g))
+            .and_then(|&g| present::<GroupIx>(g))
             .filter(|&g| self.group_live(g))
     }
 
@@ -379,8 +386,7 @@ impl Tenant {
         self.users
             .homepage
             .get(u.index())
-            .filter(|&&m| m != NONE)
-            .map(|&m| ModuleIx::new(m))
+            .and_then(|&m| present::<ModuleIx>(m))
     }
 
     /// Whether `u` is never redirected.
@@ -802,17 +808,27 @@ impl Tenant {
     /// any module when the snapshot lists none; else a listed one whose required permission,
     /// if any, the user has (SPEC §6).
     pub fn module_valid(&self, m: ModuleIx, perms: &[PermIx]) -> bool {
-        let c = &self.catalog;
-        if !c.modules_listed {
-            return true;
-        }
-        if !c.module_live.get(m.index()).copied().unwrap_or(false) {
+        if self.module_unknown(m) {
             return false;
         }
-        match c.module_required.get(m.index()).copied().flatten() {
+        match self
+            .catalog
+            .module_required
+            .get(m.index())
+            .copied()
+            .flatten()
+        {
             None => true,
             Some(p) => perms.binary_search(&p).is_ok(),
         }
+    }
+
+    /// Whether `m` names no module while the snapshot lists modules (SPEC §6: when it lists
+    /// none, every module is valid). The one place that says so, for validity and for the
+    /// `dangling-reference` diagnostic alike.
+    pub(crate) fn module_unknown(&self, m: ModuleIx) -> bool {
+        let c = &self.catalog;
+        c.modules_listed && !c.module_live.get(m.index()).copied().unwrap_or(false)
     }
 
     // ----- diagnostics -----

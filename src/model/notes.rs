@@ -15,8 +15,8 @@ use crate::sets::Bits;
 use crate::snapshot::{slug_well_formed, At, Note, Severity, GROUP_KEYS, USER_KEYS};
 
 use super::membership::has_window;
-use super::store::NOWHERE;
 use super::Tenant;
+use crate::ids::NO_INDEX;
 
 /// One diagnostic, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,12 @@ impl Tenant {
                 ));
             }
         }
-        if let Some(&g) = self.users.primary.get(u.index()).filter(|&&g| g != NOWHERE) {
+        if let Some(&g) = self
+            .users
+            .primary
+            .get(u.index())
+            .filter(|&&g| g != NO_INDEX)
+        {
             let g = GroupIx::new(g);
             if !self.group_live(g) {
                 out.push(dangling(
@@ -86,14 +91,7 @@ impl Tenant {
             }
         }
         if let Some(m) = self.user_homepage(u) {
-            if self.catalog.modules_listed
-                && !self
-                    .catalog
-                    .module_live
-                    .get(m.index())
-                    .copied()
-                    .unwrap_or(false)
-            {
+            if self.module_unknown(m) {
                 out.push(dangling(
                     At::key("homepageModule"),
                     format!(
@@ -145,14 +143,7 @@ impl Tenant {
             }
         }
         if let Some(m) = def.homepage {
-            if self.catalog.modules_listed
-                && !self
-                    .catalog
-                    .module_live
-                    .get(m.index())
-                    .copied()
-                    .unwrap_or(false)
-            {
+            if self.module_unknown(m) {
                 out.push(dangling(
                     At::key("homepageModule"),
                     format!(

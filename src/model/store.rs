@@ -6,6 +6,8 @@
 //! Rewriting one row appends a new copy and leaves the old as garbage, reclaimed once garbage
 //! outweighs the live rows: a change costs what the row costs.
 
+use crate::ids::NO_INDEX;
+
 /// A list per row, in one arena.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lists<T> {
@@ -233,19 +235,16 @@ pub struct DocOrder {
     count: u32,
 }
 
-/// Not in the document.
-pub const NOWHERE: u32 = u32::MAX;
-
 impl DocOrder {
     /// The position of slot `i`.
     pub fn pos(&self, i: usize) -> u32 {
-        self.pos.get(i).copied().unwrap_or(NOWHERE)
+        self.pos.get(i).copied().unwrap_or(NO_INDEX)
     }
 
     /// Puts slot `i` at the end of the list.
     pub fn append(&mut self, i: usize) {
         while self.pos.len() <= i {
-            self.pos.push(NOWHERE);
+            self.pos.push(NO_INDEX);
         }
         if let Some(p) = self.pos.get_mut(i) {
             *p = self.count;
@@ -258,16 +257,16 @@ impl DocOrder {
         let Some(&removed) = self.pos.get(i) else {
             return;
         };
-        if removed == NOWHERE {
+        if removed == NO_INDEX {
             return;
         }
         for p in &mut self.pos {
-            if *p != NOWHERE && *p > removed {
+            if *p != NO_INDEX && *p > removed {
                 *p -= 1;
             }
         }
         if let Some(p) = self.pos.get_mut(i) {
-            *p = NOWHERE;
+            *p = NO_INDEX;
         }
         self.count -= 1;
     }
@@ -279,7 +278,7 @@ impl DocOrder {
 
     /// From [`DocOrder::positions`].
     pub fn from_positions(pos: Vec<u32>) -> DocOrder {
-        let count = u32::try_from(pos.iter().filter(|&&p| p != NOWHERE).count()).unwrap_or(0);
+        let count = u32::try_from(pos.iter().filter(|&&p| p != NO_INDEX).count()).unwrap_or(0);
         DocOrder { pos, count }
     }
 }
@@ -318,7 +317,7 @@ mod tests {
         doc.remove(1);
         assert_eq!(
             (doc.pos(0), doc.pos(1), doc.pos(2), doc.pos(3)),
-            (0, NOWHERE, 1, 2)
+            (0, NO_INDEX, 1, 2)
         );
         doc.append(1);
         assert_eq!(doc.pos(1), 3);

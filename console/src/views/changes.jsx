@@ -1,11 +1,12 @@
 // Pending changes: the staged change list, its `impact` (who joins or leaves which group, what
 // each user gains or loses, member counts per group), and `apply`, which refreshes every view.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
 import {
   Badge,
   Card,
+  Confirm,
   Empty,
   ErrorNote,
   GroupLink,
@@ -13,7 +14,7 @@ import {
   Message,
   Note,
   PageHead,
-  Unsupported,
+  Pager,
   UserLink,
   formatNumber,
   plural,
@@ -38,33 +39,37 @@ const KIND_ICON = {
 };
 
 export function ChangesView() {
-  const { client, pending, setPending, support, markUnsupported, afterApply, summary, toast, epoch } = useConsole();
+  const { client, pending, setPending, stage, afterApply, summary, toast, unexported, exportSnapshot } = useConsole();
   const [applying, setApplying] = useState(false);
+  // The refused change list's error, with the key of the change it names (if any).
   const [applyError, setApplyError] = useState(null);
   const [applied, setApplied] = useState(null);
+  const [confirming, setConfirming] = useState(false);
   const [json, setJson] = useState("");
   const [jsonError, setJsonError] = useState(null);
   const changes = pending.map((item) => item.change);
   const key = JSON.stringify(changes);
 
   const impact = useAsync(async () => {
-    if (!changes.length || support.impact === false) return null;
+    if (!changes.length) return null;
     const answer = await client.query({ op: "impact", changes, limit: IMPACT_LIMIT });
-    if (answer.error?.code === "unknown-op") {
-      markUnsupported("impact");
-      return null;
-    }
     if (answer.error) return answer;
     const names = await client.call("names", {
       users: answer.users.map((u) => u.user),
-      groups: [...new Set([...answer.groups.map((g) => g.group), ...answer.users.flatMap((u) => [...u.joined, ...u.left])])],
-      roles: [...new Set(answer.users.flatMap((u) => [...u.rolesGained, ...u.rolesLost]))],
-      products: [...new Set(answer.users.flatMap((u) => [...u.productsGained, ...u.productsLost]))],
+      groups: [...answer.groups.map((g) => g.group), ...answer.users.flatMap((u) => [...u.joined, ...u.left])],
+      roles: answer.users.flatMap((u) => [...u.rolesGained, ...u.rolesLost]),
+      products: answer.users.flatMap((u) => [...u.productsGained, ...u.productsLost]),
     });
     return { ...answer, names };
-  }, [key, support.impact]);
+  }, [key]);
 
-  const failedAt = changeIndex(applyError?.path);
+  // An error about a change that has left the list is no longer about this list.
+  useEffect(() => {
+    if (!applyError) return;
+    if (applyError.key === null ? applyError.list !== key : !pending.some((item) => item.key === applyError.key)) setApplyError(null);
+  }, [key]);
+
+  const failedKey = applyError?.key ?? null;
 
   const apply = async () => {
     setApplying(true);
@@ -72,17 +77,16 @@ export function ChangesView() {
     try {
       const revision = nextRevision(summary?.revision);
       const answer = await client.call("apply", { changes, revision });
-      if (answer.error?.code === "unknown-op") {
-        markUnsupported("apply");
-      } else if (answer.error) {
-        setApplyError(answer.error);
+      if (answer.error) {
+        const at = changeIndex(answer.error.path);
+        setApplyError({ ...answer.error, at, key: at !== null ? (pending[at]?.key ?? null) : null, list: key, label: at !== null ? pending[at]?.label : null });
       } else {
         setApplied({ count: changes.length, revision: answer.revision, diagnostics: answer.diagnostics });
         toast(`Applied ${plural(changes.length, "change")}; the tenant is now at ${answer.revision ?? "a new revision"}`, "success");
-        await afterApply(answer.summary);
+        await afterApply(answer.summary, changes.length);
       }
     } catch (error) {
-      setApplyError(error);
+      setApplyError({ message: error.message, code: error.code ?? null, at: null, key: null, list: key });
     }
     setApplying(false);
   };
@@ -96,7 +100,7 @@ export function ChangesView() {
           throw new Error("a change is an object with one key, such as {\"removeGroup\": \"g-1\"}");
         }
       }
-      setPending((items) => [...items, ...list.map((change) => ({ key: JSON.stringify(change), change, label: describeJson(change) }))]);
+      for (const change of list) stage(change, describeJson(change));
       setJson("");
       setJsonError(null);
     } catch (error) {
@@ -112,29 +116,49 @@ export function ChangesView() {
         actions={
           pending.length ? (
             <>
-              <button type="button" class="btn" onClick={() => { setPending([]); setApplyError(null); }}>
+              <button type="button" class="btn" onClick={() => setConfirming(true)} data-testid="discard">
                 Discard all
               </button>
-              <button type="button" class="btn btn-primary" disabled={applying || support.apply === false} onClick={apply} data-testid="apply">
+              <button type="button" class="btn btn-primary" disabled={applying} onClick={apply} data-testid="apply">
                 {applying ? "Applying…" : `Apply ${plural(pending.length, "change")}`}
               </button>
             </>
+          ) : unexported ? (
+            <button type="button" class="btn" onClick={exportSnapshot}>
+              <Icon name="download" />
+              Export snapshot
+            </button>
           ) : null
         }
       />
-      {support.apply === false ? (
-        <Unsupported op="apply">The staged changes stay here; they can be applied once the engine supports it.</Unsupported>
+      {confirming ? (
+        <Confirm
+          title={`Discard ${plural(pending.length, "staged change")}?`}
+          action="Discard all"
+          onConfirm={() => {
+            setPending([]);
+            setApplyError(null);
+            toast(`Discarded ${plural(pending.length, "staged change")}`, "neutral", null, "staged");
+          }}
+          onClose={() => setConfirming(false)}
+          testid="confirm-discard"
+        >
+          Nothing has been applied yet: the staged list is emptied and the tenant stays as it is.
+        </Confirm>
       ) : null}
       {applyError ? (
-        <Note tone="error" title={failedAt !== null ? `Change ${failedAt + 1} was refused; nothing was applied` : "Nothing was applied"} testid="apply-error">
+        <Note tone="error" title={applyError.at !== null ? `Change ${applyError.at + 1} was refused; nothing was applied` : "Nothing was applied"} testid="apply-error">
+          {applyError.label ? <p class="refused-label">“{applyError.label}”</p> : null}
           <Message text={applyError.message} />
           {applyError.code ? <span class="muted"> · {applyError.code}</span> : null}
+          <p class="muted small">The staged list is kept: unstage or fix the refused change, then apply again.</p>
         </Note>
       ) : null}
       {applied && !pending.length ? (
         <Note tone="info" title={`Applied ${plural(applied.count, "change")}`} testid="applied">
           Every view now answers for revision <code>{applied.revision ?? "—"}</code>.{" "}
-          {applied.diagnostics.length ? `The snapshot has ${plural(applied.diagnostics.length, "diagnostic")}; see Lint.` : "No diagnostics."}
+          {applied.diagnostics.length ? `The snapshot has ${plural(applied.diagnostics.length, "diagnostic")}; see Lint.` : "No diagnostics."}{" "}
+          {unexported ? "Export the snapshot to keep these changes: they live only in this tab." : null}
         </Note>
       ) : null}
       <div class="changes-grid">
@@ -144,7 +168,7 @@ export function ChangesView() {
               {pending.map((item, i) => {
                 const kind = Object.keys(item.change)[0];
                 return (
-                  <li class={failedAt === i ? "failed" : ""}>
+                  <li class={failedKey === item.key ? "failed" : ""} data-kind={kind}>
                     <span class="staged-icon">
                       <Icon name={KIND_ICON[kind] ?? "dot"} size={14} />
                     </span>
@@ -189,27 +213,29 @@ export function ChangesView() {
             </div>
           </details>
         </Card>
-        <ImpactCard pending={pending} impact={impact} support={support} epoch={epoch} />
+        <ImpactCard pending={pending} impact={impact} />
       </div>
     </div>
   );
 }
 
-function ImpactCard({ pending, impact, support }) {
+/** The impact's tiles: each a sum over every user that changes (`totals`), whatever the limit. */
+const TILES = [
+  ["joined", "left", "memberships"],
+  ["rolesGained", "rolesLost", "roles"],
+  ["permissionsGained", "permissionsLost", "permissions"],
+  ["productsGained", "productsLost", "products"],
+];
+
+const USER_PAGE = 20;
+
+function ImpactCard({ pending, impact }) {
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [impact.data]);
   if (!pending.length) {
     return (
       <Card title="Impact">
         <Empty icon="user" title="No impact yet">Stage a change to see who it affects before you apply it.</Empty>
-      </Card>
-    );
-  }
-  if (support.impact === false) {
-    return (
-      <Card title="Impact">
-        <Unsupported op="impact">
-          The impact preview — who joins or leaves, which roles, permissions and products each user gains or loses —
-          appears here when the engine has it.
-        </Unsupported>
       </Card>
     );
   }
@@ -228,124 +254,159 @@ function ImpactCard({ pending, impact, support }) {
       </Card>
     );
   }
-  const { names } = data;
-  const joined = data.users.reduce((n, u) => n + u.joined.length, 0);
-  const left = data.users.reduce((n, u) => n + u.left.length, 0);
+  const { names, totals } = data;
   return (
-    <div class="impact" data-testid="impact">
+    <div class={`impact ${impact.loading ? "is-loading" : ""}`} data-testid="impact">
       <div class="impact-stats">
         <div class="stat">
           <span class="stat-number" data-testid="impact-users">{formatNumber(data.totalUsers)}</span>
-          <span class="stat-label">users affected</span>
+          <span class="stat-label">{data.totalUsers === 1 ? "user affected" : "users affected"}</span>
         </div>
         <div class="stat">
-          <span class="stat-number">
-            <Delta value={joined} />
-          </span>
-          <span class="stat-label">memberships gained</span>
+          <span class="stat-number" data-testid="impact-groups-count">{formatNumber(data.groups.length)}</span>
+          <span class="stat-label">{data.groups.length === 1 ? "group changes" : "groups change"}</span>
         </div>
-        <div class="stat">
-          <span class="stat-number">
-            <Delta value={-left} />
-          </span>
-          <span class="stat-label">memberships lost</span>
-        </div>
-        <div class="stat">
-          <span class="stat-number">{formatNumber(data.groups.length)}</span>
-          <span class="stat-label">groups change</span>
-        </div>
+        {TILES.map(([gained, lost, many]) => (
+          <div class="stat" data-testid={`tile-${many}`}>
+            <span class="stat-number stat-pair">
+              <Delta value={totals[gained]} testid={`total-${gained}`} />
+              <Delta value={-totals[lost]} testid={`total-${lost}`} />
+            </span>
+            <span class="stat-label">
+              {many} gained / lost
+            </span>
+          </div>
+        ))}
       </div>
-      <Card title="Groups" subtitle="Member counts before and after" pad={false}>
+      <Card title="Groups" subtitle="Member counts and status, before and after" pad={false}>
         {data.groups.length ? (
-          <table class="table compact" data-testid="impact-groups">
-            <thead>
-              <tr>
-                <th>Group</th>
-                <th class="num">Before</th>
-                <th class="num">After</th>
-                <th class="num">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.groups.map((g) => (
-                <tr data-group={g.group}>
-                  <td>
-                    <GroupLink id={g.group} name={names.groups[g.group]} />
-                  </td>
-                  <td class="num">{formatNumber(g.before)}</td>
-                  <td class="num">{formatNumber(g.after)}</td>
-                  <td class="num">
-                    <Delta value={g.after - g.before} />
-                  </td>
+          <div class="table-wrap">
+            <table class="table compact stack-narrow" data-testid="impact-groups">
+              <thead>
+                <tr>
+                  <th>Group</th>
+                  <th class="num">Before</th>
+                  <th class="num">After</th>
+                  <th class="num">Change</th>
+                  <th>Status</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.groups.map((g) => (
+                  <tr data-group={g.group}>
+                    <td>
+                      {g.after === null ? names.groups[g.group] ?? g.group : <GroupLink id={g.group} name={names.groups[g.group]} />}
+                    </td>
+                    <td class="num" data-label="Before">{g.before === null ? <span class="muted">—</span> : formatNumber(g.before)}</td>
+                    <td class="num" data-label="After">{g.after === null ? <span class="muted">—</span> : formatNumber(g.after)}</td>
+                    <td class="num" data-label="Change">
+                      <Delta value={(g.after ?? 0) - (g.before ?? 0)} />
+                    </td>
+                    <td data-testid="impact-group-status" data-label="Status">
+                      <GroupStatus group={g} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : (
-          <p class="card-body muted">No group's members change.</p>
+          <p class="card-body muted">No group's members or status change.</p>
         )}
       </Card>
       <Card
         title="Users"
-        subtitle={data.totalUsers > data.users.length ? `The first ${formatNumber(data.users.length)} of ${formatNumber(data.totalUsers)}` : "Everyone whose access changes"}
+        subtitle={
+          data.totalUsers > data.users.length
+            ? `The first ${formatNumber(data.users.length)} of ${formatNumber(data.totalUsers)} users whose access changes; the totals above count them all`
+            : "Everyone whose access changes"
+        }
         pad={false}
       >
         {data.users.length ? (
-          <table class="table compact impact-users" data-testid="impact-user-table">
-            <thead>
-              <tr>
-                <th>User</th>
-                <th>Groups</th>
-                <th>Roles</th>
-                <th>Permissions</th>
-                <th>Products</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.users.map((u) => (
-                <tr data-user={u.user}>
-                  <td>
-                    <UserLink id={u.user} name={names.users[u.user]} />
-                  </td>
-                  <td>
-                    <Diff gained={u.joined} lost={u.left} name={(g) => names.groups[g] ?? g} />
-                  </td>
-                  <td>
-                    <Diff gained={u.rolesGained} lost={u.rolesLost} name={(r) => names.roles[r] ?? r} />
-                  </td>
-                  <td>
-                    <Diff gained={u.permissionsGained} lost={u.permissionsLost} name={(p) => p} code />
-                  </td>
-                  <td>
-                    <Diff gained={u.productsGained} lost={u.productsLost} name={(p) => names.products[p] ?? p} />
-                  </td>
+          <div class="table-wrap">
+            <table class="table compact impact-users stack-narrow" data-testid="impact-user-table">
+              <thead>
+                <tr>
+                  <th>User</th>
+                  <th>Groups</th>
+                  <th>Roles</th>
+                  <th>Permissions</th>
+                  <th>Products</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.users.slice((page - 1) * USER_PAGE, page * USER_PAGE).map((u) => (
+                  <tr data-user={u.user}>
+                    <td>
+                      <UserLink id={u.user} name={names.users[u.user]} />
+                    </td>
+                    <td data-label="Groups">
+                      <Diff gained={u.joined} lost={u.left} name={(g) => names.groups[g] ?? g} />
+                    </td>
+                    <td data-label="Roles">
+                      <Diff gained={u.rolesGained} lost={u.rolesLost} name={(r) => names.roles[r] ?? r} />
+                    </td>
+                    <td data-label="Permissions">
+                      <Diff gained={u.permissionsGained} lost={u.permissionsLost} name={(p) => p} code />
+                    </td>
+                    <td data-label="Products">
+                      <Diff gained={u.productsGained} lost={u.productsLost} name={(p) => names.products[p] ?? p} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : (
           <p class="card-body muted">Nobody's access changes.</p>
         )}
+        {data.users.length > USER_PAGE ? <Pager page={page} pageSize={USER_PAGE} total={data.users.length} onPage={setPage} noun="listed users" /> : null}
       </Card>
     </div>
   );
 }
 
-function Delta({ value }) {
-  if (value === 0) return <span class="muted">0</span>;
-  return <span class={value > 0 ? "good" : "bad"}>{value > 0 ? `+${formatNumber(value)}` : `−${formatNumber(-value)}`}</span>;
+/** A group's row: added, deleted, deactivated, activated, or unchanged status. */
+function GroupStatus({ group }) {
+  if (group.before === null) return <Badge tone="green">Added</Badge>;
+  if (group.after === null) return <Badge tone="red">Deleted</Badge>;
+  if (group.activeBefore && !group.activeAfter) return <Badge tone="amber">Active → inactive</Badge>;
+  if (!group.activeBefore && group.activeAfter) return <Badge tone="green">Inactive → active</Badge>;
+  return <span class="muted">{group.activeAfter ? "Active" : "Inactive"}</span>;
 }
 
+function Delta({ value, testid }) {
+  if (value === 0) return <span class="muted" data-testid={testid} data-value="0">0</span>;
+  return (
+    <span class={value > 0 ? "good" : "bad"} data-testid={testid} data-value={String(Math.abs(value))}>
+      {value > 0 ? `+${formatNumber(value)}` : `−${formatNumber(-value)}`}
+    </span>
+  );
+}
+
+/** What a user gains and loses of one kind: the first few by name, then how many more. */
 function Diff({ gained, lost, name, code }) {
+  const SHOWN = 3;
   if (!gained.length && !lost.length) return <span class="muted">—</span>;
+  const side = (items, sign, tone) => (
+    <>
+      {items.slice(0, SHOWN).map((item) => (
+        <span class={`diff-item ${tone}`}>
+          {sign} {code ? <code>{name(item)}</code> : name(item)}
+        </span>
+      ))}
+      {items.length > SHOWN ? (
+        <span class={`diff-item ${tone} diff-more`} title={items.slice(SHOWN).map(name).join(", ")}>
+          {sign} {formatNumber(items.length - SHOWN)} more
+        </span>
+      ) : null}
+    </>
+  );
   return (
     <span class="diff">
-      {gained.map((item) => (
-        <span class="diff-item gained">+ {code ? <code>{name(item)}</code> : name(item)}</span>
-      ))}
-      {lost.map((item) => (
-        <span class="diff-item lost">− {code ? <code>{name(item)}</code> : name(item)}</span>
-      ))}
+      {side(gained, "+", "gained")}
+      {side(lost, "−", "lost")}
     </span>
   );
 }

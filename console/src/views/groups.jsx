@@ -12,6 +12,7 @@ import {
   Empty,
   ErrorNote,
   GroupLink,
+  GroupPicker,
   Icon,
   ItemPicker,
   JsonView,
@@ -168,8 +169,8 @@ export function GroupsView() {
               <tr>
                 <SortHeader label="Group" sort="name" state={state} onSort={sortBy} />
                 <SortHeader label="Members" sort="members" state={state} onSort={sortBy} numeric />
-                <SortHeader label="Roles" sort="roles" state={state} onSort={sortBy} />
-                <SortHeader label="Created" sort="createdAt" state={state} onSort={sortBy} />
+                <SortHeader label="Roles" sort="roles" state={state} onSort={sortBy} class="hide-narrow" />
+                <SortHeader label="Created" sort="createdAt" state={state} onSort={sortBy} class="hide-medium" />
                 <th>Status</th>
               </tr>
             </thead>
@@ -198,10 +199,10 @@ export function GroupsView() {
                   <td class="num" data-testid="member-count">
                     {formatNumber(group.memberCount)}
                   </td>
-                  <td>
+                  <td class="hide-narrow">
                     <RoleChips roles={group.roles} />
                   </td>
-                  <td>
+                  <td class="hide-medium">
                     <div class="cell-text">
                       <span>{formatDate(group.createdAt)}</span>
                       {group.createdBy ? <span class="cell-sub">by {data.creators[group.createdBy] ?? group.createdBy}</span> : null}
@@ -234,10 +235,10 @@ export function GroupsView() {
   );
 }
 
-function SortHeader({ label, sort, state, onSort, numeric }) {
+function SortHeader({ label, sort, state, onSort, numeric, class: className = "" }) {
   const active = state.sort === sort;
   return (
-    <th class={numeric ? "num" : ""} aria-sort={active ? (state.order === "asc" ? "ascending" : "descending") : "none"}>
+    <th class={`${numeric ? "num" : ""} ${className}`} aria-sort={active ? (state.order === "asc" ? "ascending" : "descending") : "none"}>
       <button type="button" class={`th-sort ${active ? "active" : ""}`} onClick={() => onSort(sort)}>
         {label}
         {active ? <Icon name={state.order === "asc" ? "up" : "down"} size={12} /> : null}
@@ -323,6 +324,7 @@ export function GroupDetail({ id }) {
             {def.name}
             <StatusBadge active={def.isActive} visible={def.isVisible} />
             {staged.has("delete") ? <Badge tone="red">Deletion staged</Badge> : null}
+            {def.ruleError ? <Badge tone="red">Invalid rule</Badge> : null}
             {staged.has("active") && staged.get("active") !== def.isActive ? (
               <Badge tone="amber">{staged.get("active") ? "Activation staged" : "Deactivation staged"}</Badge>
             ) : null}
@@ -361,6 +363,13 @@ export function GroupDetail({ id }) {
           </>
         }
       />
+      {def.ruleError ? (
+        <Note tone="error" title="This group's rule is invalid" testid="invalid-rule">
+          The engine cannot read it (<Message text={def.ruleError.message} />
+          {def.ruleError.line ? `, line ${def.ruleError.line}, column ${def.ruleError.column}` : ""}), so the group has no
+          dynamic members until the rule is fixed. <a href={`#/rules?group=${encodeURIComponent(def.id)}`}>Fix the rule</a>
+        </Note>
+      ) : null}
       {!def.isActive ? (
         <Note tone="warning" title="This group is inactive">
           Its members are still computed and listed, but it grants nothing — no roles, products, homepage or
@@ -423,7 +432,13 @@ function RuleCard({ def, staged, count }) {
   return (
     <Card
       title="Dynamic rule"
-      subtitle={def.rule ? `${plural(count, "user")} match it today` : "Members come only from the list and from included groups."}
+      subtitle={
+        def.ruleError
+          ? "Invalid: it matches nobody until it is fixed (see above)."
+          : def.rule
+            ? `${plural(count, "user")} ${count === 1 ? "matches" : "match"} it today`
+            : "Members come only from the list and from included groups."
+      }
       actions={
         <>
           <a class="btn btn-small" href={`#/rules?group=${encodeURIComponent(def.id)}`}>
@@ -438,7 +453,6 @@ function RuleCard({ def, staged, count }) {
       }
     >
       {def.ruleText !== null ? <pre class="code-block" data-testid="group-rule">{def.ruleText}</pre> : null}
-      {def.ruleError ? <ErrorNote error={def.ruleError} title="This rule is invalid: the group has no dynamic members" /> : null}
       {!def.rule ? <p class="muted">No rule.</p> : null}
       {stagedRule ? (
         <Note tone="info" title="A new rule is staged">
@@ -518,7 +532,7 @@ function MembersCard({ id, def, counts, staged }) {
               <th>Member</th>
               <th>Type</th>
               <th>Via</th>
-              <th>Membership</th>
+              <th class="hide-narrow">Membership</th>
               <th class="actions-col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -556,7 +570,7 @@ function MembersCard({ id, def, counts, staged }) {
                       <span class="muted">—</span>
                     )}
                   </td>
-                  <td>
+                  <td class="hide-narrow">
                     <MembershipDates addedAt={member.addedAt} windows={def.windows[member.user]} asOf={summary?.asOf} />
                   </td>
                   <td class="actions-col">
@@ -668,7 +682,11 @@ function EditableChips({ items, kind, staged, addKind, removeKind, options, onAd
       ))}
       {!items.length && !added.length ? <span class="muted">None</span> : null}
       {addable.length > 40 ? (
-        <ItemPicker compact items={addable} onPick={onAdd} placeholder={`Add a ${kind}…`} icon="plus" />
+        kind === "group" ? (
+          <GroupPicker compact onPick={onAdd} placeholder="Add a group…" />
+        ) : (
+          <ItemPicker compact items={addable} onPick={onAdd} placeholder={`Add a ${kind}…`} icon="plus" />
+        )
       ) : addable.length ? (
         <select
           class="chip-add"

@@ -3,7 +3,7 @@
 
 import { useState } from "preact/hooks";
 
-import { Card, Empty, ErrorNote, Icon, Message, PageHead, Segmented, Spinner, plural, useAsync, useConsole } from "../ui.jsx";
+import { Card, Empty, ErrorNote, Icon, Message, PageHead, Segmented, Spinner, formatNumber, plural, useAsync, useConsole } from "../ui.jsx";
 
 /** What each finding means, for an admin deciding what to fix first. */
 const KINDS = {
@@ -17,7 +17,18 @@ const KINDS = {
   "huge-group": ["Huge group", "Over 1,000 members."],
   "tiny-group": ["Tiny group", "One or two members: maybe a role given directly would do."],
   "missing-translation": ["Missing translation", "Other groups are named in a locale this one lacks."],
+  "invalid-rule": ["Invalid rule", "The rule cannot be read: the group has no dynamic members until it is fixed."],
+  "member-of-cycle": ["Rule depends on itself", "A MEMBER OF condition leads back to its own group: it matches nobody."],
+  "missing-as-of": ["Time window without a date", "A membership has start or end dates, but the snapshot has no asOf: it is not in effect."],
+  "dangling-reference": ["Unknown reference", "The snapshot names a user, group, role, product or module it does not define: it counts as absent."],
+  "include-cycle": ["Groups include each other", "Included groups lead back to the group itself."],
+  "invalid-value": ["Invalid value", "A value of the wrong kind (an unknown orgRole, a malformed slug or timestamp) is ignored."],
 };
+
+/** A section's title: in words, never the raw code. */
+function title(code) {
+  return KINDS[code]?.[0] ?? code.replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
 
 const SHOWN = 6;
 
@@ -102,8 +113,8 @@ export function LintView() {
               data-code={code}
               aria-pressed={focus === code}
             >
-              <span class={`stat-number ${list.some((f) => f.severity === "error") ? "bad" : ""}`}>{list.length}</span>
-              <span class="stat-label">{KINDS[code]?.[0] ?? code}</span>
+              <span class={`stat-number ${list.some((f) => f.severity === "error") ? "bad" : ""}`}>{formatNumber(list.length)}</span>
+              <span class="stat-label">{title(code)}</span>
             </button>
           ))}
         </div>
@@ -115,13 +126,8 @@ export function LintView() {
           return (
             <Card
               pad={false}
-              title={
-                <span class="title-with-badges">
-                  {KINDS[code]?.[0] ?? code}
-                  <code class="muted small">{code}</code>
-                </span>
-              }
-              subtitle={`${plural(list.length, "group")} · ${KINDS[code]?.[1] ?? "A load diagnostic."}`}
+              title={title(code)}
+              subtitle={`${plural(list.length, list.every((f) => f.group) ? "group" : "finding")} · ${KINDS[code]?.[1] ?? "A load diagnostic."}`}
             >
               <ul class="findings">
                 {shown.map((finding) => (
@@ -144,7 +150,7 @@ export function LintView() {
               {list.length > shown.length ? (
                 <div class="findings-more">
                   <button type="button" class="btn btn-small btn-quiet" onClick={() => setExpanded((set) => new Set([...set, code]))}>
-                    Show {list.length - shown.length} more
+                    Show {formatNumber(list.length - shown.length)} more
                   </button>
                 </div>
               ) : null}

@@ -12,13 +12,12 @@ import {
   ErrorNote,
   GroupLink,
   Icon,
-  ItemPicker,
+  GroupPicker,
   Kbd,
   Message,
   Note,
   PageHead,
   Trace,
-  Unsupported,
   UserPicker,
   formatNumber,
   plural,
@@ -41,18 +40,22 @@ let draft = "";
 const KIND_LABEL = { field: "field", operator: "op", value: "value", group: "group", user: "user", keyword: "key" };
 
 export function RulesView({ group }) {
-  const { client, catalog, summary, stage, support, markUnsupported, epoch } = useConsole();
+  const { client, catalog, summary, stage, epoch } = useConsole();
   const bound = useAsync(() => (group ? client.call("group", { id: group }) : null), [group]);
   const [text, setText] = useState(group ? "" : draft);
   const [cursor, setCursor] = useState(text.length);
   const [seeded, setSeeded] = useState(!group);
   const [live, setLive] = useState({ preview: null, suggest: null, busy: false });
   const [open, setOpen] = useState(false);
+  // Opened by the keyboard (Ctrl+Space, ArrowDown): then Enter takes a suggestion; while the list
+  // merely follows typing, Enter is a new line and only Tab takes one.
+  const [byKeyboard, setByKeyboard] = useState(false);
   const [active, setActive] = useState(0);
   const [target, setTarget] = useState(group ?? "");
   const [picked, setPicked] = useState(null);
   const areaRef = useRef();
   const anchorRef = useRef();
+  const popupRef = useRef();
   const [popupAt, setPopupAt] = useState({ left: 0, top: 0 });
 
   // A group's editor starts from its saved rule.
@@ -77,21 +80,12 @@ export function RulesView({ group }) {
       const requests = [];
       const trimmed = text.trim();
       if (trimmed) requests.push({ op: "previewRule", rule: text, limit: 20 });
-      const wantSuggest = support.suggest !== false;
-      if (wantSuggest) requests.push({ op: "suggest", text, cursor: charOffset(text, cursor), limit: 12 });
-      if (!requests.length) {
-        setLive({ preview: null, suggest: null, busy: false });
-        return;
-      }
+      requests.push({ op: "suggest", text, cursor: charOffset(text, cursor), limit: 12 });
       setLive((l) => ({ ...l, busy: true }));
       const answers = await client.batch(requests);
       if (stale) return;
       const preview = trimmed ? answers[0] : null;
-      let suggest = wantSuggest ? answers[answers.length - 1] : null;
-      if (suggest?.error?.code === "unknown-op") {
-        markUnsupported("suggest");
-        suggest = null;
-      }
+      const suggest = answers[answers.length - 1];
       setLive({ preview, suggest, busy: false, text, cursor });
       setActive(0);
     }, 40);
@@ -99,9 +93,13 @@ export function RulesView({ group }) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [text, cursor, seeded, epoch, support.suggest]);
+  }, [text, cursor, seeded, epoch]);
 
-  const error = live.preview?.error ?? (live.suggest && !live.suggest.error ? live.suggest.diagnostic : null);
+  // Everything below describes the text the last answers were about (`live.text`), so the status
+  // changes once per answer, never between a keystroke and its answer. An empty rule is no error.
+  const liveText = live.text ?? "";
+  const error = !liveText.trim() ? null : (live.preview?.error ?? (live.suggest && !live.suggest.error ? live.suggest.diagnostic : null));
+  const warnings = live.preview && !live.preview.error ? (live.preview.warnings ?? []) : [];
   const items = live.suggest && !live.suggest.error ? live.suggest.items : [];
   const range = live.suggest && !live.suggest.error ? live.suggest : null;
   // The suggestions describe this text at this cursor; a keystroke ahead of them makes them stale.
@@ -111,21 +109,28 @@ export function RulesView({ group }) {
 
   // Where the error is underlined, and where the suggestions attach. A rule that merely stops
   // short where the cursor is, is being typed: it is not underlined yet.
-  const errorRange = errorSpan(text, error);
-  const typedEnd = text.trimEnd().length;
-  const incomplete = Boolean(errorRange) && errorRange.start >= typedEnd && cursor >= typedEnd;
+  const errorRange = errorSpan(liveText, error);
+  const typedEnd = liveText.trimEnd().length;
+  const incomplete = Boolean(errorRange) && errorRange.start >= typedEnd && (live.cursor ?? 0) >= typedEnd;
   const anchor = range ? indexOfChar(text, range.from) : cursor;
 
+  // The list opens under the cursor but never past the editor's right edge, so it does not
+  // reach over the match count beside the editor.
   useLayoutEffect(() => {
     const mark = anchorRef.current;
-    if (mark) setPopupAt({ left: mark.offsetLeft, top: mark.offsetTop + mark.offsetHeight + 4 });
-  }, [text, anchor, showPopup]);
+    if (!mark) return;
+    const room = (areaRef.current?.clientWidth ?? 0) - (popupRef.current?.offsetWidth ?? 300) - 16;
+    const left = Math.max(0, Math.min(mark.offsetLeft, room));
+    const top = mark.offsetTop + mark.offsetHeight + 4;
+    setPopupAt((at) => (at.left === left && at.top === top ? at : { left, top }));
+  }, [text, anchor, showPopup, items.length]);
 
   const accept = (item) => {
     const from = range ? indexOfChar(text, range.from) : cursor;
     const to = range ? indexOfChar(text, range.to) : cursor;
     const after = text.slice(to);
-    const spacer = after.startsWith(" ") || item.insert.endsWith(" ") ? "" : " ";
+    // A space follows the insert, except where one is there already or a list goes on or closes.
+    const spacer = /^[\s),]/.test(after) || item.insert.endsWith(" ") ? "" : " ";
     const next = text.slice(0, from) + item.insert + spacer + after;
     const position = from + item.insert.length + spacer.length;
     setText(next);
@@ -144,17 +149,31 @@ export function RulesView({ group }) {
     if (event.key === " " && event.ctrlKey) {
       event.preventDefault();
       setOpen(true);
+      setByKeyboard(true);
+      return;
+    }
+    if (!showPopup && event.key === "ArrowDown" && items.length && !text.slice(cursor).includes("\n")) {
+      event.preventDefault();
+      setOpen(true);
+      setByKeyboard(true);
       return;
     }
     if (showPopup) {
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        setActive((i) => (i + 1) % items.length);
+        if (byKeyboard) setActive((i) => (i + 1) % items.length);
+        setByKeyboard(true);
         return;
       }
       if (event.key === "ArrowUp") {
         event.preventDefault();
         setActive((i) => (i - 1 + items.length) % items.length);
+        setByKeyboard(true);
+        return;
+      }
+      if (event.key === "Enter" && !byKeyboard && !event.ctrlKey && !event.metaKey) {
+        // A new line: the list was only following the typing.
+        setOpen(false);
         return;
       }
       if ((event.key === "Enter" || event.key === "Tab") && items[active]) {
@@ -223,7 +242,7 @@ export function RulesView({ group }) {
             <div class="editor" onMouseDown={() => setOpen(false)}>
               <div class="editor-field">
                 <pre class="editor-mirror" aria-hidden="true">
-                  {mirror(text, incomplete ? null : errorRange, anchor, anchorRef)}
+                  {mirror(text, incomplete || liveText !== text ? null : errorRange, anchor, anchorRef)}
                 </pre>
                 <textarea
                   ref={areaRef}
@@ -242,6 +261,7 @@ export function RulesView({ group }) {
                     setText(event.currentTarget.value);
                     setCursor(event.currentTarget.selectionStart);
                     setOpen(true);
+                    setByKeyboard(false);
                   }}
                   onKeyDown={onKeyDown}
                   onKeyUp={(event) => {
@@ -251,7 +271,7 @@ export function RulesView({ group }) {
                   onBlur={() => setTimeout(() => setOpen(false), 150)}
                 />
                 {showPopup ? (
-                  <ul class="suggest" role="listbox" aria-label="Suggestions" style={{ left: `${popupAt.left}px`, top: `${popupAt.top}px` }} data-testid="suggestions" data-fresh={fresh}>
+                  <ul ref={popupRef} class="suggest" role="listbox" aria-label="Suggestions" style={{ left: `${popupAt.left}px`, top: `${popupAt.top}px` }} data-testid="suggestions" data-fresh={fresh}>
                     {items.map((item, i) => (
                       <li
                         role="option"
@@ -275,7 +295,7 @@ export function RulesView({ group }) {
                 ) : null}
               </div>
             </div>
-            <div class={`editor-status ${incomplete ? "pending" : error ? "bad" : text.trim() ? "good" : ""}`} id="rule-status" data-testid="rule-status">
+            <div class={`editor-status ${incomplete ? "pending" : error ? "bad" : liveText.trim() ? "good" : ""}`} id="rule-status" data-testid="rule-status">
               <span class="status-main">
                 {error ? (
                   <>
@@ -290,7 +310,7 @@ export function RulesView({ group }) {
                     </span>
                     <code class="status-code">{error.code}</code>
                   </>
-                ) : text.trim() ? (
+                ) : liveText.trim() ? (
                   <>
                     <Icon name="check" size={14} />
                     <span>Valid rule</span>
@@ -303,13 +323,46 @@ export function RulesView({ group }) {
                 <Kbd>Tab</Kbd> accept · <Kbd>Ctrl</Kbd>+<Kbd>Space</Kbd> suggest
               </span>
             </div>
+            {warnings.length ? (
+              <ul class="rule-warnings" data-testid="rule-warnings">
+                {warnings.map((warning) => (
+                  <li>
+                    <Icon name="lint" size={14} />
+                    <span>
+                      {warning.code === "unknown-field" ? (
+                        <>
+                          No user has a field <code>{warning.field}</code>
+                          {warning.suggestion ? (
+                            <>
+                              : did you mean <code>{warning.suggestion}</code>?
+                            </>
+                          ) : (
+                            "; the condition holds for nobody."
+                          )}
+                        </>
+                      ) : (
+                        <Message text={warning.message} />
+                      )}
+                    </span>
+                    {warning.suggestion ? (
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        onClick={() => {
+                          const next = replaceField(text, warning.field, warning.suggestion);
+                          setText(next);
+                          setCursor(next.length);
+                          areaRef.current?.focus();
+                        }}
+                      >
+                        Use {warning.suggestion}
+                      </button>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
           </Card>
-          {support.suggest === false ? (
-            <Unsupported op="suggest">
-              Suggestions at the cursor appear here when the engine has it; counts, matches and error positions work
-              without it.
-            </Unsupported>
-          ) : null}
           {!text.trim() ? (
             <Card title="Examples" subtitle="Start from one of these">
               <div class="chips chips-wrap">
@@ -331,7 +384,7 @@ export function RulesView({ group }) {
                   </button>
                 </span>
               ) : (
-                <ItemPicker items={catalog?.groups ?? []} onPick={(g) => setTarget(g.id)} placeholder="Choose a group…" testid="rule-target-picker" icon="groups" />
+                <GroupPicker onPick={(g) => setTarget(g.id)} testid="rule-target-picker" />
               )}
               <button type="button" class="btn btn-primary" disabled={!canStage} onClick={stageRule} data-testid="stage-rule">
                 Stage as its rule
@@ -433,6 +486,12 @@ function WhyCard({ text, error, group, bound, picked, setPicked }) {
       ) : null}
     </Card>
   );
+}
+
+/** `text` with every condition on `field` put on `replacement` instead (whole words only). */
+function replaceField(text, field, replacement) {
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}_\\-.@:])${escaped}(?![\\p{L}\\p{N}_\\-.@:])`, "gu"), replacement);
 }
 
 function normalize(text) {
