@@ -217,7 +217,7 @@ const worker :Workerd.Worker = (
       await new Promise((done) => setTimeout(done, 200));
       answer = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.json(), () => null);
     }
-    assert.deepEqual(answer, { count: 2, revision: "example-1", users: [{ name: "Ana Lima", user: "u-ana" }, { name: "Bo Chen", user: "u-bo" }] });
+    assert.deepEqual(answer, { count: 2, revision: "example-1", users: [{ name: "Ana Lima", user: "u-ana" }, { name: "Bo Chen", user: "u-bo" }], warnings: [] });
   });
 });
 

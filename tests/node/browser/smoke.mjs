@@ -73,8 +73,9 @@ async function main() {
         { name: "Ana", user: "u1" },
         { name: "Bo", user: "u2" },
       ],
+      warnings: [],
     });
-    assert.deepEqual(result.viaQuery, { count: 2, revision: "r1", users: [{ name: "Ana", user: "u1" }] });
+    assert.deepEqual(result.viaQuery, { count: 2, revision: "r1", users: [{ name: "Ana", user: "u1" }], warnings: [] });
     assert.equal(result.decide, 1);
     assert.equal(result.thrown?.code, "rule-syntax");
     assert.equal(result.thrown?.line, 1);
