@@ -845,12 +845,8 @@ impl Tenant {
             // that reaches many users recomputes its dependents whole).
             let mut affected: Vec<UserIx> = every_key.clone();
             for field in conditions.iter().filter_map(|c| c.field.as_deref()) {
-                let lowered = lower(field);
-                for key in [lowered.as_str(), "jobtitle"] {
-                    if key == "jobtitle" && lowered != "job" {
-                        continue;
-                    }
-                    if let Some(users) = by_key.get(key) {
+                for key in keys_read(field) {
+                    if let Some(users) = by_key.get(key.as_str()) {
                         affected.extend_from_slice(users);
                     }
                 }
@@ -1178,9 +1174,16 @@ fn before_products(before: &Tenant, g: GroupIx) -> Vec<ProductIx> {
 /// fields: any spelling of the key, and `job` falling back to `jobTitle`.
 fn reads(field: Option<&str>, keys: &[String]) -> bool {
     let Some(field) = field else { return false };
+    let read = keys_read(field);
+    keys.iter().any(|k| read.contains(k))
+}
+
+/// The lowercase attribute keys a condition on `field` reads (SPEC §4.1): its own, and
+/// `jobtitle` for `job`.
+fn keys_read(field: &str) -> Vec<String> {
     let lowered = lower(field);
-    keys.iter()
-        .any(|k| *k == lowered || (lowered == "job" && k == "jobtitle"))
+    let alias = (lowered == "job").then(|| "jobtitle".to_owned());
+    std::iter::once(lowered).chain(alias).collect()
 }
 
 /// The users in exactly one of two sets, by slot.
