@@ -211,11 +211,6 @@ impl UserSet {
         }
     }
 
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Whether the set is held as a bitset.
     pub fn is_dense(&self) -> bool {
         matches!(self, UserSet::Dense { .. })

@@ -259,6 +259,15 @@ fn incremental_changes_agree_with_a_fresh_load() {
                 &answers(&fresh, &questions),
                 &answers(&engine, &questions),
             );
+            // A compiled image holds what the snapshot says and derives the rest on restore:
+            // restoring the changed engine must give the fresh load's answers too.
+            let restored = Engine::from_compiled(&engine.to_compiled()).unwrap();
+            assert_same(
+                &format!("{label}, restored"),
+                &questions,
+                &answers(&fresh, &questions),
+                &answers(&restored, &questions),
+            );
             let mut impact = impact;
             impact.as_object_mut().unwrap().remove("revision");
             let expected = expected_impact(&before_engine, &fresh, &doc, &edited);

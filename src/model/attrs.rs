@@ -168,6 +168,40 @@ fn wants_postings(values: usize, slots: usize) -> bool {
     values <= 64 || values.saturating_mul(16) <= slots
 }
 
+/// The postings of a column of `values` distinct values with `cells` (by user), when it keeps
+/// them: derived, never stored.
+fn postings_of(
+    values: usize,
+    cells: impl Iterator<Item = (u32, u32)>,
+    slots: usize,
+) -> Option<Vec<UserSet>> {
+    wants_postings(values, slots).then(|| {
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); values];
+        for (u, v) in cells {
+            if let Some(list) = lists.get_mut(v as usize) {
+                list.push(u);
+            }
+        }
+        lists
+            .into_iter()
+            .map(|list| UserSet::from_sorted(list, slots))
+            .collect()
+    })
+}
+
+/// Every `(user, value index)` of `cells`, by user.
+fn cells_of(cells: &Cells) -> Box<dyn Iterator<Item = (u32, u32)> + '_> {
+    match cells {
+        Cells::Dense(d) => Box::new(
+            d.iter()
+                .enumerate()
+                .filter(|(_, &v)| v != NO_INDEX)
+                .map(|(u, &v)| (u32::try_from(u).unwrap_or(NO_INDEX), v)),
+        ),
+        Cells::Sparse(s) => Box::new(s.iter().copied()),
+    }
+}
+
 impl Column {
     fn build(
         key: &str,
@@ -183,18 +217,7 @@ impl Column {
             let kb = values.get(b as usize).map(AttrValue::intern_key);
             ka.cmp(&kb)
         });
-        let postings = wants_postings(values.len(), slots).then(|| {
-            let mut lists: Vec<Vec<u32>> = vec![Vec::new(); values.len()];
-            for &(u, v) in &cells {
-                if let Some(list) = lists.get_mut(v as usize) {
-                    list.push(u);
-                }
-            }
-            lists
-                .into_iter()
-                .map(|list| UserSet::from_sorted(list, slots))
-                .collect()
-        });
+        let postings = postings_of(values.len(), cells.iter().copied(), slots);
         let cells = if cells.len().saturating_mul(8) >= slots {
             let mut dense = vec![NO_INDEX; slots];
             for &(u, v) in &cells {
@@ -242,15 +265,7 @@ impl Column {
 
     /// Every `(user, value index)`, by user.
     fn cells(&self) -> Box<dyn Iterator<Item = (u32, u32)> + '_> {
-        match &self.cells {
-            Cells::Dense(d) => Box::new(
-                d.iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != NO_INDEX)
-                    .map(|(u, &v)| (u32::try_from(u).unwrap_or(NO_INDEX), v)),
-            ),
-            Cells::Sparse(s) => Box::new(s.iter().copied()),
-        }
+        cells_of(&self.cells)
     }
 
     /// The distinct values with how many users hold each, for suggestions.
@@ -386,15 +401,6 @@ impl Column {
                 e.u32s(&flat);
             }
         }
-        match &self.postings {
-            Some(postings) => {
-                e.u8(1);
-                for p in postings {
-                    e.set(p);
-                }
-            }
-            None => e.u8(0),
-        }
     }
 
     /// Reads a column written by [`Column::encode`], over `slots` users.
@@ -446,17 +452,7 @@ impl Column {
             }
             _ => return Err(corrupt("a column's cells have an unknown form")),
         };
-        let postings = match d.u8()? {
-            0 => None,
-            1 => {
-                let mut postings = Vec::with_capacity(n);
-                for _ in 0..n {
-                    postings.push(d.set(slots)?);
-                }
-                Some(postings)
-            }
-            _ => return Err(corrupt("a column's postings have an unknown form")),
-        };
+        let postings = postings_of(n, cells_of(&cells), slots);
         Ok(Column {
             key,
             values,
