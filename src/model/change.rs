@@ -32,6 +32,11 @@ use super::compile::{group_def, user_tag};
 use super::{Group, RoleDef, Tenant, UserExtra, TAG_LIVE};
 use crate::ids::NO_INDEX;
 
+/// A component with more users to re-check than one in this many user slots is recomputed
+/// whole: re-checking one user asks each of its groups' inputs (about a microsecond on
+/// `large`), a whole pass ORs the inputs' member sets a word at a time.
+const WHOLE_PER_USER: usize = 256;
+
 /// One change of a change list, with its ids as given.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -812,6 +817,12 @@ impl Tenant {
                 }
             }
         }
+        for users in by_key.values_mut() {
+            users.sort_unstable();
+            users.dedup();
+        }
+        every_key.sort_unstable();
+        every_key.dedup();
         let slots = self.user_slots();
         let mut affected_by_attrs: Vec<(GroupIx, Vec<UserIx>)> = Vec::new();
         for &g in rule_groups.iter().filter(|_| reads_rules) {
@@ -843,17 +854,28 @@ impl Tenant {
             // Users whose attributes changed are re-checked by the rules that read them; when
             // they are many, the rule is evaluated once over everyone instead (as a change
             // that reaches many users recomputes its dependents whole).
-            let mut affected: Vec<UserIx> = every_key.clone();
-            for field in conditions.iter().filter_map(|c| c.field.as_deref()) {
-                for key in keys_read(field) {
-                    if let Some(users) = by_key.get(key.as_str()) {
-                        affected.extend_from_slice(users);
-                    }
-                }
-            }
-            if affected.is_empty() {
+            let mut keys: Vec<String> = conditions
+                .iter()
+                .filter_map(|c| c.field.as_deref())
+                .flat_map(keys_read)
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let lists: Vec<&Vec<UserIx>> = std::iter::once(&every_key)
+                .chain(keys.iter().filter_map(|k| by_key.get(k.as_str())))
+                .filter(|l| !l.is_empty())
+                .collect();
+            // Each list is sorted and free of duplicates, so the longest bounds the union from
+            // below: past the threshold, the rule is recomputed whole without merging.
+            let longest = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+            if longest == 0 {
                 continue;
             }
+            if longest.saturating_mul(16) > slots {
+                work.full.insert(g);
+                continue;
+            }
+            let mut affected: Vec<UserIx> = lists.into_iter().flatten().copied().collect();
             affected.sort_unstable();
             affected.dedup();
             if affected.len().saturating_mul(16) > slots {
@@ -911,24 +933,32 @@ impl Tenant {
                     *w = true;
                 }
             }
-            let mut pairs: Vec<(ProductIx, UserIx)> = Vec::new();
+            let mut by_product: Vec<Vec<UserIx>> = vec![Vec::new(); self.product_slots()];
             for &(g, u, _) in &delta.members {
                 for &p in &self.def(g).products {
                     if !whole.get(p.index()).copied().unwrap_or(true) && self.product_live(p) {
-                        pairs.push((p, u));
+                        if let Some(users) = by_product.get_mut(p.index()) {
+                            users.push(u);
+                        }
                     }
                 }
             }
-            pairs.sort_unstable();
-            pairs.dedup();
             let slots = self.user_slots();
-            for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-                let Some(&(p, _)) = run.first() else { continue };
-                let users = run.iter().map(|&(_, u)| u);
+            for (p, mut run) in by_product.into_iter().enumerate() {
+                let Some(p) = ProductIx::from_usize(p).filter(|_| !run.is_empty()) else {
+                    continue;
+                };
                 // Asking each user's groups costs users × groups lookups; past a pass over
-                // the groups' member sets, recompute the product's users whole.
+                // the groups' member sets, recompute the product's users whole (decided
+                // before sorting: repeats only overstate a count already past the line).
                 let per_user = self.product_groups(p).len().max(1);
-                if run.len().saturating_mul(per_user).saturating_mul(8) > slots {
+                let whole = |n: usize| n.saturating_mul(per_user).saturating_mul(8) > slots;
+                if !whole(run.len()) {
+                    run.sort_unstable();
+                    run.dedup();
+                }
+                let users = run.iter().copied();
+                if whole(run.len()) {
                     let reach = Arc::new(self.product_reach(p));
                     if let Some(slot) = self
                         .grants
@@ -970,7 +1000,9 @@ impl Tenant {
     fn sweep(&mut self, before: &Tenant, work: &mut Work, delta: &mut Delta) {
         let slots = self.user_slots();
         let graph = Arc::clone(&self.graph);
-        let mut pending: BTreeMap<u32, (bool, BTreeSet<UserIx>)> = BTreeMap::new();
+        // Per component: whether to recompute it whole, and the users to re-check otherwise
+        // (gathered with repeats, sorted once when the component's turn comes).
+        let mut pending: BTreeMap<u32, (bool, Vec<UserIx>)> = BTreeMap::new();
         for &g in &work.full {
             pending.entry(graph.comp(g)).or_default().0 = true;
         }
@@ -981,11 +1013,15 @@ impl Tenant {
                 .1
                 .extend(users.iter().copied());
         }
-        while let Some((c, (full, users))) = pending.pop_first() {
+        while let Some((c, (full, mut users))) = pending.pop_first() {
             let Some(comp) = graph.comps.get(c as usize) else {
                 continue;
             };
-            if full {
+            users.sort_unstable();
+            users.dedup();
+            // Re-checking a user asks each group's inputs in turn; past a few hundred users a
+            // pass over the component's member sets costs less.
+            if full || users.len().saturating_mul(WHOLE_PER_USER) > slots {
                 let (sets, counts) = self.component_members(comp, c);
                 for ((&g, set), count) in comp.iter().zip(sets).zip(counts) {
                     let old = Arc::clone(&self.def(g).members);
@@ -1010,7 +1046,7 @@ impl Tenant {
                         let entry = pending.entry(dc).or_default();
                         if wholesale {
                             entry.0 = true;
-                        } else {
+                        } else if !entry.0 {
                             entry.1.extend(changed.iter().copied());
                         }
                     }
@@ -1053,7 +1089,10 @@ impl Tenant {
                         for &d in graph.dependents.get(g.index()) {
                             let dc = graph.comp(d);
                             if dc != c {
-                                pending.entry(dc).or_default().1.insert(u);
+                                let entry = pending.entry(dc).or_default();
+                                if !entry.0 {
+                                    entry.1.push(u);
+                                }
                             }
                         }
                     }

@@ -279,7 +279,14 @@ impl<'a> Dec<'a> {
     }
 
     /// A LEB128 number of at most ten bytes, in its shortest form.
+    #[inline]
     fn u64(&mut self) -> R<u64> {
+        if let Some(&b) = self.bytes.get(self.at) {
+            if b < 0x80 {
+                self.at += 1;
+                return Ok(u64::from(b));
+            }
+        }
         let mut v = 0u64;
         for shift in (0..70).step_by(7) {
             let b = self.u8()?;

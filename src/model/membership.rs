@@ -97,6 +97,13 @@ impl Tenant {
         comp_id: u32,
     ) -> (Vec<Arc<UserSet>>, Vec<usize>) {
         let slots = self.user_slots();
+        // Most groups are a list of people: no rule, no includes, their members their entries.
+        if let [g] = comp {
+            let def = self.def(*g);
+            if def.live && def.rule.is_none() && def.include.is_empty() {
+                return (vec![Arc::new(def.manual.clone())], vec![0]);
+            }
+        }
         let mut counts = vec![0usize; comp.len()];
         let seeds: Vec<Bits> = comp
             .iter()

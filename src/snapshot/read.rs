@@ -99,10 +99,7 @@ pub fn read_item(
 ) -> Result<Item, Error> {
     let fail = Fail::default();
     let base = Base::At(path);
-    // The item is read from its text, so one set of visitors serves snapshots and items.
-    let text = value.to_string();
-    let mut reader = serde_json::Deserializer::from_str(&text);
-    reader.disable_recursion_limit();
+    // The visitors that read a snapshot's text read the item's value tree as well.
     let kind_of = |attrs| match kind {
         ItemKind::User => Kind::User(attrs, 0),
         ItemKind::Group => Kind::Group,
@@ -110,16 +107,16 @@ pub fn read_item(
         ItemKind::Product => Kind::Product,
     };
     let mut attrs = AttrBuilder::default();
-    let read = reader
-        .deserialize_any(ItemSeed {
-            fail: &fail,
-            base,
-            kind: kind_of(&mut attrs),
-        })
-        .map(|raw| match raw {
-            RawItem::User(user) => RawItem::UserWith(user, attrs.finish()),
-            other => other,
-        });
+    let read = ItemSeed {
+        fail: &fail,
+        base,
+        kind: kind_of(&mut attrs),
+    }
+    .deserialize(value)
+    .map(|raw| match raw {
+        RawItem::User(user) => RawItem::UserWith(user, attrs.finish()),
+        other => other,
+    });
     let raw = match read {
         Ok(raw) => raw,
         Err(error) => {

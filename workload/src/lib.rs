@@ -950,6 +950,30 @@ impl Tenant {
         out
     }
 
+    /// The bulk `apply` request of the workload: one change list of `count` upsertUser
+    /// changes (at most one per user, spread evenly over the users), each moving its user to
+    /// another location and changing nothing else, as a directory sync does. `variant` picks
+    /// the locations, so repeated runs keep changing state.
+    pub fn apply_bulk_upsert_request(&self, count: usize, variant: usize) -> String {
+        let count = count.min(self.users.len()).max(1);
+        let step = self.users.len() / count;
+        let mut out = String::from("{\"op\":\"apply\",\"changes\":[");
+        for k in 0..count {
+            let index = k * step;
+            let mut user = self.users[index].clone();
+            user.location =
+                ((usize::from(user.location) + 1 + variant % 2) % LOCATIONS.len()) as u8;
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"upsertUser\":");
+            self.write_user(&mut out, index, &user);
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+
     /// The `impact` request of the workload: removing one composite group.
     pub fn impact_request(&self) -> String {
         format!(
