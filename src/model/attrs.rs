@@ -19,6 +19,8 @@ use crate::json::{f64_text, Canonical};
 use crate::rules::{Op, Operand, Scalar};
 use crate::sets::{Bits, UserSet};
 use crate::snapshot::AttrColumn;
+
+use super::store::Chunked;
 use crate::text::lower;
 
 /// One scalar of a value, as conditions compare it.
@@ -147,20 +149,24 @@ impl AttrValue {
 /// Each user's value, by slot (dense) or as `(user, value)` pairs (sparse).
 #[derive(Debug, Clone, PartialEq)]
 enum Cells {
-    Dense(Vec<u32>),
+    Dense(Chunked<u32>),
     Sparse(Vec<(u32, u32)>),
 }
 
 /// One attribute key.
+///
+/// Its parts are shared behind `Arc`s at the grain a change touches (the values when one is
+/// added, a chunk of cells, the postings of the old and the new value), so that cloning a
+/// column is cheap and changing one user's value copies little.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     key: Box<str>,
-    values: Vec<AttrValue>,
+    values: Arc<Vec<AttrValue>>,
     /// Value indices sorted by their intern key, to find a value again.
-    sorted: Vec<u32>,
+    sorted: Arc<Vec<u32>>,
     cells: Cells,
     /// Per value, its users; absent when values are too many for postings to pay.
-    postings: Option<Vec<UserSet>>,
+    postings: Option<Vec<Arc<UserSet>>>,
 }
 
 /// Whether a column of `values` distinct values over `slots` users keeps postings.
@@ -174,7 +180,7 @@ fn postings_of(
     values: usize,
     cells: impl Iterator<Item = (u32, u32)>,
     slots: usize,
-) -> Option<Vec<UserSet>> {
+) -> Option<Vec<Arc<UserSet>>> {
     wants_postings(values, slots).then(|| {
         let mut lists: Vec<Vec<u32>> = vec![Vec::new(); values];
         for (u, v) in cells {
@@ -184,7 +190,7 @@ fn postings_of(
         }
         lists
             .into_iter()
-            .map(|list| UserSet::from_sorted(list, slots))
+            .map(|list| Arc::new(UserSet::from_sorted(list, slots)))
             .collect()
     })
 }
@@ -195,8 +201,8 @@ fn cells_of(cells: &Cells) -> Box<dyn Iterator<Item = (u32, u32)> + '_> {
         Cells::Dense(d) => Box::new(
             d.iter()
                 .enumerate()
-                .filter(|(_, &v)| v != NO_INDEX)
-                .map(|(u, &v)| (u32::try_from(u).unwrap_or(NO_INDEX), v)),
+                .filter(|&(_, v)| v != NO_INDEX)
+                .map(|(u, v)| (u32::try_from(u).unwrap_or(NO_INDEX), v)),
         ),
         Cells::Sparse(s) => Box::new(s.iter().copied()),
     }
@@ -225,14 +231,14 @@ impl Column {
                     *slot = v;
                 }
             }
-            Cells::Dense(dense)
+            Cells::Dense(Chunked::from_vec(&dense))
         } else {
             Cells::Sparse(cells)
         };
         Column {
             key: key.into(),
-            values,
-            sorted,
+            values: Arc::new(values),
+            sorted: Arc::new(sorted),
             cells,
             postings,
         }
@@ -247,7 +253,7 @@ impl Column {
     fn value_index(&self, user: UserIx) -> Option<u32> {
         let u = user.get();
         let v = match &self.cells {
-            Cells::Dense(d) => d.get(u as usize).copied().unwrap_or(NO_INDEX),
+            Cells::Dense(d) => d.get(u as usize).unwrap_or(NO_INDEX),
             Cells::Sparse(s) => s
                 .binary_search_by_key(&u, |c| c.0)
                 .ok()
@@ -295,7 +301,7 @@ impl Column {
     /// How many users have a value.
     pub fn holders(&self) -> usize {
         match &self.cells {
-            Cells::Dense(d) => d.iter().filter(|&&v| v != NO_INDEX).count(),
+            Cells::Dense(d) => d.iter().filter(|&v| v != NO_INDEX).count(),
             Cells::Sparse(s) => s.len(),
         }
     }
@@ -313,10 +319,10 @@ impl Column {
             Ok(i) => self.sorted.get(i).copied().unwrap_or(NO_INDEX),
             Err(i) => {
                 let v = u32::try_from(self.values.len()).unwrap_or(NO_INDEX);
-                self.values.push(value);
-                self.sorted.insert(i, v);
+                Arc::make_mut(&mut self.values).push(value);
+                Arc::make_mut(&mut self.sorted).insert(i, v);
                 if let Some(postings) = &mut self.postings {
-                    postings.push(UserSet::default());
+                    postings.push(Arc::default());
                 }
                 v
             }
@@ -345,14 +351,7 @@ impl Column {
         }
         let u = user.get();
         match &mut self.cells {
-            Cells::Dense(d) => {
-                if d.len() <= u as usize {
-                    d.resize(u as usize + 1, NO_INDEX);
-                }
-                if let Some(slot) = d.get_mut(u as usize) {
-                    *slot = new.unwrap_or(NO_INDEX);
-                }
-            }
+            Cells::Dense(d) => d.set(u as usize, new.unwrap_or(NO_INDEX), NO_INDEX),
             Cells::Sparse(s) => match (s.binary_search_by_key(&u, |c| c.0), new) {
                 (Ok(i), Some(v)) => {
                     if let Some(c) = s.get_mut(i) {
@@ -368,10 +367,12 @@ impl Column {
         }
         if let Some(postings) = &mut self.postings {
             if let Some(p) = old.and_then(|v| postings.get_mut(v as usize)) {
+                let p = Arc::make_mut(p);
                 p.remove(user);
                 p.reshape(slots);
             }
             if let Some(p) = new.and_then(|v| postings.get_mut(v as usize)) {
+                let p = Arc::make_mut(p);
                 p.insert(user);
                 p.reshape(slots);
             }
@@ -386,14 +387,14 @@ impl Column {
     pub(crate) fn encode(&self, e: &mut super::compiled::EncColumn<'_>) {
         e.str(&self.key);
         e.usize(self.values.len());
-        for v in &self.values {
+        for v in self.values.iter() {
             e.value(v);
         }
         e.u32s(&self.sorted);
         match &self.cells {
             Cells::Dense(d) => {
                 e.u8(0);
-                e.u32s(d);
+                e.u32s(&d.to_vec());
             }
             Cells::Sparse(s) => {
                 e.u8(1);
@@ -427,7 +428,7 @@ impl Column {
                 if dense.len() > slots || dense.iter().any(|&v| v != NO_INDEX && v as usize >= n) {
                     return Err(corrupt("a column's cells are out of range"));
                 }
-                Cells::Dense(dense)
+                Cells::Dense(Chunked::from_vec(&dense))
             }
             1 => {
                 let flat = d.u32s()?;
@@ -455,8 +456,8 @@ impl Column {
         let postings = postings_of(n, cells_of(&cells), slots);
         Ok(Column {
             key,
-            values,
-            sorted,
+            values: Arc::new(values),
+            sorted: Arc::new(sorted),
             cells,
             postings,
         })
@@ -821,7 +822,7 @@ impl Column {
     pub fn lookup(&self) -> Lookup {
         let mut texts = Vec::new();
         let mut numbers = Vec::new();
-        for (v, value) in (0u32..).zip(&self.values) {
+        for (v, value) in (0u32..).zip(self.values.iter()) {
             for (_, low, number) in value.items() {
                 texts.push((Box::<str>::from(low), v));
                 if let Some(n) = number {

@@ -1,16 +1,30 @@
-//! Flat, growable storage for per-item data: lists of lists ([`Lists`]), optional strings
-//! ([`Texts`]) and document positions ([`DocOrder`]).
+//! Flat, growable storage for per-item data: lists of lists ([`Lists`]), plain values
+//! ([`Chunked`]), optional strings ([`Texts`]) and document positions ([`DocOrder`]).
 //!
-//! Each keeps its items in one or two vectors, so a tenant of 100,000 users holds a handful of
-//! allocations rather than 100,000, and a compiled snapshot writes them as they are.
-//! Rewriting one row appends a new copy and leaves the old as garbage, reclaimed once garbage
-//! outweighs the live rows: a change costs what the row costs.
+//! Each keeps its items in a few vectors, so a tenant of 100,000 users holds a handful of
+//! allocations rather than 100,000. Rewriting one row appends a new copy and leaves the old as
+//! garbage, reclaimed once garbage outweighs the live rows. [`Lists`] keeps its rows in chunks
+//! shared behind `Arc`s, and so does [`Chunked`], so that a change to a tenant that shares them
+//! with its previous version copies one chunk rather than the table.
+
+use std::sync::Arc;
 
 use crate::ids::NO_INDEX;
 
-/// A list per row, in one arena.
+/// Rows per chunk of [`Lists`]: a change copies the chunk it touches, about 1,000 rows.
+const CHUNK_ROWS: usize = 1024;
+
+/// A list per row, in arenas of [`CHUNK_ROWS`] rows each shared behind an `Arc`, so that a
+/// cloned `Lists` shares every chunk and rewriting a row copies one chunk, not the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lists<T> {
+    chunks: Vec<Arc<Chunk<T>>>,
+    rows: usize,
+}
+
+/// The rows of one chunk, in one arena.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chunk<T> {
     spans: Vec<(u32, u32)>,
     items: Vec<T>,
     garbage: usize,
@@ -19,10 +33,69 @@ pub struct Lists<T> {
 impl<T> Default for Lists<T> {
     fn default() -> Self {
         Lists {
+            chunks: Vec::new(),
+            rows: 0,
+        }
+    }
+}
+
+impl<T> Default for Chunk<T> {
+    fn default() -> Self {
+        Chunk {
             spans: Vec::new(),
             items: Vec::new(),
             garbage: 0,
         }
+    }
+}
+
+impl<T: Copy> Chunk<T> {
+    fn get(&self, i: usize) -> &[T] {
+        self.spans
+            .get(i)
+            .and_then(|&(start, len)| {
+                self.items
+                    .get(start as usize..(start as usize).saturating_add(len as usize))
+            })
+            .unwrap_or(&[])
+    }
+
+    fn append(&mut self, row: &[T]) -> (u32, u32) {
+        let start = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        self.items.extend_from_slice(row);
+        (start, u32::try_from(row.len()).unwrap_or(u32::MAX))
+    }
+
+    fn set(&mut self, i: usize, row: &[T]) {
+        while self.spans.len() <= i {
+            self.spans.push((0, 0));
+        }
+        if let Some(old) = self.spans.get(i) {
+            self.garbage += old.1 as usize;
+        }
+        let span = self.append(row);
+        if let Some(slot) = self.spans.get_mut(i) {
+            *slot = span;
+        }
+        if self.garbage > 256 && self.garbage * 2 > self.items.len() {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut items = Vec::with_capacity(self.items.len() - self.garbage.min(self.items.len()));
+        for span in &mut self.spans {
+            let start = u32::try_from(items.len()).unwrap_or(u32::MAX);
+            if let Some(row) = self
+                .items
+                .get(span.0 as usize..(span.0 as usize).saturating_add(span.1 as usize))
+            {
+                items.extend_from_slice(row);
+            }
+            span.0 = start;
+        }
+        self.items = items;
+        self.garbage = 0;
     }
 }
 
@@ -38,63 +111,35 @@ impl<T: Copy> Lists<T> {
 
     /// Row `i` (empty past the end).
     pub fn get(&self, i: usize) -> &[T] {
-        self.spans
-            .get(i)
-            .and_then(|&(start, len)| {
-                self.items
-                    .get(start as usize..(start as usize).saturating_add(len as usize))
-            })
-            .unwrap_or(&[])
+        self.chunks
+            .get(i / CHUNK_ROWS)
+            .map_or(&[], |c| c.get(i % CHUNK_ROWS))
     }
 
     /// Appends a row.
     pub fn push(&mut self, row: &[T]) {
-        let start = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
-        self.items.extend_from_slice(row);
-        self.spans
-            .push((start, u32::try_from(row.len()).unwrap_or(u32::MAX)));
+        let i = self.rows;
+        self.set(i, row);
     }
 
-    /// Replaces row `i`, adding rows up to it when needed.
+    /// Replaces row `i`, adding rows up to it when needed; copies row `i`'s chunk when it is
+    /// shared.
     pub fn set(&mut self, i: usize, row: &[T]) {
-        while self.spans.len() <= i {
-            self.spans.push((0, 0));
+        while self.chunks.len() <= i / CHUNK_ROWS {
+            self.chunks.push(Arc::default());
         }
-        if let Some(old) = self.spans.get(i) {
-            self.garbage += old.1 as usize;
+        // Rows skipped over have no span and read as empty.
+        if let Some(chunk) = self.chunks.get_mut(i / CHUNK_ROWS) {
+            Arc::make_mut(chunk).set(i % CHUNK_ROWS, row);
         }
-        let start = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
-        self.items.extend_from_slice(row);
-        if let Some(span) = self.spans.get_mut(i) {
-            *span = (start, u32::try_from(row.len()).unwrap_or(u32::MAX));
-        }
-        if self.garbage > 4096 && self.garbage * 2 > self.items.len() {
-            self.compact();
-        }
-    }
-
-    /// Drops the garbage.
-    pub fn compact(&mut self) {
-        let mut items = Vec::with_capacity(self.items.len() - self.garbage.min(self.items.len()));
-        for span in &mut self.spans {
-            let start = u32::try_from(items.len()).unwrap_or(u32::MAX);
-            if let Some(row) = self
-                .items
-                .get(span.0 as usize..(span.0 as usize).saturating_add(span.1 as usize))
-            {
-                items.extend_from_slice(row);
-            }
-            span.0 = start;
-        }
-        self.items = items;
-        self.garbage = 0;
+        self.rows = self.rows.max(i + 1);
     }
 
     /// Every item of every row, and the row lengths (for compiled snapshots).
     pub fn flat(&self) -> (Vec<T>, Vec<u32>) {
-        let mut items = Vec::with_capacity(self.items.len());
-        let mut lens = Vec::with_capacity(self.spans.len());
-        for i in 0..self.spans.len() {
+        let mut items = Vec::new();
+        let mut lens = Vec::with_capacity(self.rows);
+        for i in 0..self.rows {
             let row = self.get(i);
             items.extend_from_slice(row);
             lens.push(u32::try_from(row.len()).unwrap_or(u32::MAX));
@@ -104,20 +149,106 @@ impl<T: Copy> Lists<T> {
 
     /// From [`Lists::flat`]; `None` when the lengths do not add up.
     pub fn from_flat(items: Vec<T>, lens: &[u32]) -> Option<Lists<T>> {
-        let mut spans = Vec::with_capacity(lens.len());
-        let mut start = 0u64;
-        for &len in lens {
-            spans.push((u32::try_from(start).ok()?, len));
-            start += u64::from(len);
-        }
-        if start != items.len() as u64 {
+        let total: u64 = lens.iter().map(|&l| u64::from(l)).sum();
+        if total != items.len() as u64 {
             return None;
         }
+        let mut chunks = Vec::with_capacity(lens.len().div_ceil(CHUNK_ROWS));
+        let mut at = 0usize;
+        for part in lens.chunks(CHUNK_ROWS) {
+            let n: usize = part.iter().map(|&l| l as usize).sum();
+            let mut chunk = Chunk {
+                spans: Vec::with_capacity(part.len()),
+                items: items.get(at..at + n)?.to_vec(),
+                garbage: 0,
+            };
+            let mut start = 0u32;
+            for &len in part {
+                chunk.spans.push((start, len));
+                start = start.checked_add(len)?;
+            }
+            at += n;
+            chunks.push(Arc::new(chunk));
+        }
         Some(Lists {
-            spans,
-            items,
-            garbage: 0,
+            chunks,
+            rows: lens.len(),
         })
+    }
+}
+
+/// Items per chunk of [`Chunked`].
+const CHUNK_ITEMS: usize = 4096;
+
+/// A vector of plain values in chunks of [`CHUNK_ITEMS`] shared behind `Arc`s: a clone shares
+/// every chunk, and setting an item copies its chunk (16 KB of `u32`s) rather than the vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunked<T> {
+    chunks: Vec<Arc<Vec<T>>>,
+    len: usize,
+}
+
+impl<T: Copy> Chunked<T> {
+    /// The items of `items`.
+    pub fn from_vec(items: &[T]) -> Chunked<T> {
+        Chunked {
+            chunks: items
+                .chunks(CHUNK_ITEMS)
+                .map(|c| Arc::new(c.to_vec()))
+                .collect(),
+            len: items.len(),
+        }
+    }
+
+    /// Item `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<T> {
+        self.chunks
+            .get(i / CHUNK_ITEMS)
+            .and_then(|c| c.get(i % CHUNK_ITEMS))
+            .copied()
+    }
+
+    /// Sets item `i`, growing with `fill` up to it when needed.
+    pub fn set(&mut self, i: usize, value: T, fill: T) {
+        if i >= self.len {
+            self.resize(i + 1, fill);
+        }
+        if let Some(item) = self
+            .chunks
+            .get_mut(i / CHUNK_ITEMS)
+            .and_then(|c| Arc::make_mut(c).get_mut(i % CHUNK_ITEMS))
+        {
+            *item = value;
+        }
+    }
+
+    /// Grows to `len` items with `fill` (never shrinks).
+    pub fn resize(&mut self, len: usize, fill: T) {
+        while self.len < len {
+            if self.chunks.last().is_none_or(|c| c.len() == CHUNK_ITEMS) {
+                self.chunks.push(Arc::new(Vec::with_capacity(CHUNK_ITEMS)));
+            }
+            if let Some(last) = self.chunks.last_mut() {
+                let room = (CHUNK_ITEMS - last.len()).min(len - self.len);
+                Arc::make_mut(last).extend(std::iter::repeat_n(fill, room));
+                self.len += room;
+            }
+        }
+    }
+
+    /// The items in order.
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter().copied())
+    }
+
+    /// The items as one vector.
+    pub fn to_vec(&self) -> Vec<T> {
+        let mut out = Vec::with_capacity(self.len);
+        for c in &self.chunks {
+            out.extend_from_slice(c);
+        }
+        out
     }
 }
 
@@ -296,16 +427,73 @@ mod tests {
         }
         assert_eq!(lists.get(1), &[9_999, 10_000]);
         assert_eq!(lists.get(2), &[3]);
-        assert!(lists.flat().0.len() < 10);
+        assert!(lists.chunks.iter().all(|c| c.items.len() < 1_000));
         let (items, lens) = lists.flat();
+        let back = Lists::from_flat(items, &lens).expect("consistent");
         assert_eq!(
-            Lists::from_flat(items, &lens),
-            Some({
-                let mut l = lists.clone();
-                l.compact();
-                l
-            })
+            (back.get(0), back.get(1), back.get(2)),
+            (&[1, 2][..], &[9_999, 10_000][..], &[3][..])
         );
+        assert_eq!(back.rows, 3);
+    }
+
+    #[test]
+    fn a_clone_shares_chunks_and_a_set_copies_one() {
+        let mut lists: Lists<u32> = Lists::from_rows((0..5_000).map(|i| vec![i]));
+        let before = lists.clone();
+        lists.set(2_500, &[7, 8]);
+        lists.set(4_100, &[]);
+        lists.set(6_000, &[9]);
+        assert_eq!(
+            (before.get(2_500), lists.get(2_500)),
+            (&[2_500][..], &[7, 8][..])
+        );
+        assert_eq!(
+            (lists.get(5_500), lists.get(6_000), lists.rows),
+            (&[][..], &[9][..], 6_001)
+        );
+        let shared = before
+            .chunks
+            .iter()
+            .zip(&lists.chunks)
+            .filter(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        assert_eq!(
+            shared,
+            before.chunks.len() - 2,
+            "only the touched chunks are copied"
+        );
+    }
+
+    #[test]
+    fn chunked_values_grow_and_copy_one_chunk() {
+        let mut values = Chunked::from_vec(&(0..10_000u32).collect::<Vec<_>>());
+        let before = values.clone();
+        values.set(5_000, 7, 0);
+        values.set(12_000, 9, u32::MAX);
+        assert_eq!(
+            (before.get(5_000), values.get(5_000)),
+            (Some(5_000), Some(7))
+        );
+        assert_eq!(
+            (
+                values.get(11_999),
+                values.get(12_000),
+                values.get(12_001),
+                values.len
+            ),
+            (Some(u32::MAX), Some(9), None, 12_001)
+        );
+        assert_eq!(values.iter().count(), 12_001);
+        assert_eq!(values.to_vec().get(9_999), Some(&9_999));
+        let shared = before
+            .chunks
+            .iter()
+            .zip(&values.chunks)
+            .filter(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        // The chunk of item 5,000 was written, the last one grown.
+        assert_eq!(shared, before.chunks.len() - 2);
     }
 
     #[test]
