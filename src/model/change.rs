@@ -1054,11 +1054,11 @@ impl Tenant {
             } else {
                 let mut touched: BTreeSet<GroupIx> = BTreeSet::new();
                 for &u in &users {
-                    let states = self.component_members_of(comp, u);
-                    for (&g, &now) in comp.iter().zip(&states) {
+                    let dynamic: Vec<bool> = comp.iter().map(|&g| self.is_dynamic(g, u)).collect();
+                    let states = self.component_members_of(comp, u, &dynamic);
+                    for ((&g, &now), &is_dynamic) in comp.iter().zip(&states).zip(&dynamic) {
                         if self.rule(g).is_some() && !self.rule_on_cycle(g) {
                             let was_dynamic = before.is_dynamic(g, u);
-                            let is_dynamic = self.is_dynamic(g, u);
                             if was_dynamic != is_dynamic {
                                 if let Some(def) = self.def_mut(g) {
                                     if is_dynamic {

@@ -180,14 +180,15 @@ impl Tenant {
         (sets, counts)
     }
 
-    /// Whether `u` is a member of `g` by `g`'s own inputs: an entry in effect, the rule, or
-    /// an active included group outside `g`'s component that holds `u`.
-    pub(crate) fn seeded(&self, g: GroupIx, u: UserIx) -> bool {
+    /// Whether `u` is a member of `g` by `g`'s own inputs: an entry in effect, the rule
+    /// (`dynamic`: whether it matches `u`), or an active included group outside `g`'s
+    /// component that holds `u`.
+    pub(crate) fn seeded(&self, g: GroupIx, u: UserIx, dynamic: bool) -> bool {
         let def = self.def(g);
         if !def.live || !self.user_live(u) {
             return false;
         }
-        if def.manual.contains(u) || self.is_dynamic(g, u) {
+        if def.manual.contains(u) || dynamic {
             return true;
         }
         let comp = self.graph.comp(g);
@@ -197,9 +198,20 @@ impl Tenant {
     }
 
     /// The groups of one component that hold `u`, computed for `u` alone: the groups seeded
-    /// with `u`, and every group members flow to from them.
-    pub(crate) fn component_members_of(&self, comp: &[GroupIx], u: UserIx) -> Vec<bool> {
-        let mut member: Vec<bool> = comp.iter().map(|&g| self.seeded(g, u)).collect();
+    /// with `u`, and every group members flow to from them. `dynamic` says, per group of the
+    /// component, whether its rule matches `u` ([`Tenant::is_dynamic`]), which the caller needs
+    /// too.
+    pub(crate) fn component_members_of(
+        &self,
+        comp: &[GroupIx],
+        u: UserIx,
+        dynamic: &[bool],
+    ) -> Vec<bool> {
+        let mut member: Vec<bool> = comp
+            .iter()
+            .zip(dynamic)
+            .map(|(&g, &d)| self.seeded(g, u, d))
+            .collect();
         if comp.len() == 1 {
             return member;
         }
