@@ -20,7 +20,7 @@ PACKAGE_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock scripts/
 
 .PHONY: ci setup setup-wasm demo bench-smoke test test-native wasm-abi wasm-js wasm-dev test-host test-node test-browser \
 	test-console test-examples test-hostile test-workerd console native-answers size fmt-check clippy \
-	node-deps bench bench-edge fuzz-smoke test-serve bench-serve
+	node-deps bench bench-edge bench-image fuzz-smoke test-serve bench-serve
 
 ci: setup fmt-check clippy test-native wasm-abi wasm-js test-host test-node test-browser test-console \
 	test-examples test-workerd test-serve test-hostile fuzz-smoke size bench-smoke
@@ -141,6 +141,13 @@ bench-serve: $(SERVE_DEPS)
 	GROUPGATE_BIN=$(abspath $(TARGET_DIR)/release/groupgate) node benches/serve/bench.mjs \
 	  --compiled $(SERVE_DIR)/large.ggc --plan $(SERVE_DIR)/large.plan.json \
 	  --runs $(or $(SERVE_RUNS),3) --duration $(or $(SERVE_SECONDS),5)
+
+# Compiled images per size (IMAGE_SIZES, default small,medium,large; add huge for the million
+# users): bytes, gzipped, restore time and peak natively, in wasmtime and in Node, beside the
+# JSON load.
+bench-image: wasm-abi wasm-js
+	cargo build --release -q -p groupgate-host -p groupgate-bench-cedar --bins
+	python3 benches/image.py --sizes $(or $(IMAGE_SIZES),small,medium,large) --runs $(or $(IMAGE_RUNS),3)
 
 # The same Worker on the large tenant: cold start, memory, requests under load (BENCHMARKS.md).
 # EDGE_RUNS and EDGE_SECONDS change the number of runs and the seconds of load per route.

@@ -20,7 +20,8 @@
 //! * `definition_group`, `definition_user`: the largest group and one user as the snapshot
 //!   defines them; `snapshot`: the whole tenant written back (its size is printed);
 //! * `impact` (removing a composite group), `apply_add_member`, `apply_upsert_user` (one
-//!   attribute), `apply_set_rule`: the change questions;
+//!   attribute), `apply_upsert_users_10k` (one list of 10,000 such upserts, a directory sync),
+//!   `apply_set_rule`: the change questions;
 //! * `load_compiled`: restoring the engine from its compiled bytes.
 //! * `suggest/<cursor>`: rule suggestions at representative cursor positions, once the
 //!   tenant's vocabulary is built (the first suggestion after a load or a change builds the
@@ -102,6 +103,9 @@ fn expect_restored(engine: &mut Engine, bytes: &[u8], requests: &[&str]) {
         );
     }
 }
+
+/// Users in the bulk change list (at most every user of the size).
+const BULK_USERS: usize = 10_000;
 
 fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, size: Size) {
     // Two cores are shared: keep the sample count at criterion's minimum and the runs short,
@@ -266,6 +270,19 @@ fn evaluate(c: &mut Criterion) {
             b.iter(|| {
                 turn = !turn;
                 let request = if turn { &upsert_b } else { &upsert_a };
+                engine.query_json(black_box(request))
+            })
+        });
+        // A directory sync: one list of 10,000 upsertUser (every user on smaller sizes), each
+        // moving its user to another location; the two variants alternate.
+        let bulk_a = tenant.apply_bulk_upsert_request(BULK_USERS, 0);
+        let bulk_b = tenant.apply_bulk_upsert_request(BULK_USERS, 1);
+        expect_alternation(&mut engine, "apply bulk upsertUser", &bulk_a, &bulk_b);
+        let mut turn = false;
+        group.bench_function("apply_upsert_users_10k", |b| {
+            b.iter(|| {
+                turn = !turn;
+                let request = if turn { &bulk_b } else { &bulk_a };
                 engine.query_json(black_box(request))
             })
         });

@@ -23,11 +23,13 @@ if (process.argv[2] === "--rss") {
   // Child: load once from `kind` (json or compiled), drop the input, report what stays.
   const [, , , kind, file] = process.argv;
   let input = kind === "json" ? readFileSync(file, "utf8") : readFileSync(file);
+  const start = performance.now();
   const engine = kind === "json" ? new Engine(input) : Engine.fromCompiled(input);
+  const ms = performance.now() - start;
   input = null;
   globalThis.gc?.();
   const { rss } = process.memoryUsage();
-  console.log(JSON.stringify({ rss, decide: engine.decide("u0", "p0") }));
+  console.log(JSON.stringify({ rss, ms, decide: engine.decide("u0", "p0") }));
   process.exit(0);
 }
 

@@ -610,6 +610,15 @@ impl Attributes {
 
     /// The value `field` reads for `user`, if any.
     pub fn value(&self, field: &str, user: UserIx) -> Option<&AttrValue> {
+        // The key as spelled comes first among its spellings: most reads end there, without
+        // lowercasing the field.
+        let exact = self
+            .by_key
+            .get(field)
+            .and_then(|&i| self.columns.get(i as usize));
+        if let Some(value) = exact.and_then(|c| c.value(user)) {
+            return Some(value);
+        }
         self.resolve(field).into_iter().find_map(|c| c.value(user))
     }
 

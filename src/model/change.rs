@@ -825,6 +825,8 @@ impl Tenant {
         every_key.dedup();
         let slots = self.user_slots();
         let mut affected_by_attrs: Vec<(GroupIx, Vec<UserIx>)> = Vec::new();
+        // The keys each field reads, once per distinct field: rules share a handful of fields.
+        let mut fields_read: Map<&str, Vec<String>> = Map::default();
         for &g in rule_groups.iter().filter(|_| reads_rules) {
             let Some(rule) = self.rule(g) else { continue };
             let conditions = rule.conditions();
@@ -854,15 +856,21 @@ impl Tenant {
             // Users whose attributes changed are re-checked by the rules that read them; when
             // they are many, the rule is evaluated once over everyone instead (as a change
             // that reaches many users recomputes its dependents whole).
-            let mut keys: Vec<String> = conditions
-                .iter()
-                .filter_map(|c| c.field.as_deref())
-                .flat_map(keys_read)
+            let fields = || conditions.iter().filter_map(|c| c.field.as_deref());
+            for field in fields() {
+                if !fields_read.contains_key(field) {
+                    fields_read.insert(field, keys_read(field));
+                }
+            }
+            let mut keys: Vec<&str> = fields()
+                .filter_map(|field| fields_read.get(field))
+                .flatten()
+                .map(String::as_str)
                 .collect();
             keys.sort_unstable();
             keys.dedup();
             let lists: Vec<&Vec<UserIx>> = std::iter::once(&every_key)
-                .chain(keys.iter().filter_map(|k| by_key.get(k.as_str())))
+                .chain(keys.iter().filter_map(|k| by_key.get(k)))
                 .filter(|l| !l.is_empty())
                 .collect();
             // Each list is sorted and free of duplicates, so the longest bounds the union from
