@@ -26,7 +26,6 @@ use crate::snapshot::{read_snapshot, Severity};
 
 use self::answer::Out;
 use self::query::{apply_refused, DefinitionKind, Mode, Next, Plain, Query, Standalone};
-use self::request::invalid_request;
 
 /// The crate version, reported by every surface.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -51,14 +50,14 @@ impl LoadOptions {
     pub fn from_json(options: &str) -> Result<LoadOptions, Error> {
         let value = json::parse(options)?;
         let Value::Object(map) = &value else {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$",
                 format!("load options are an object, not {}", type_name(&value)),
             ));
         };
         if let Some(extra) = map.keys().find(|k| *k != "strict") {
-            return Err(invalid_request(
-                &json::path_key("$", extra),
+            return Err(Error::invalid_request(
+                json::path_key("$", extra),
                 format!("unknown load option `{extra}`"),
             ));
         }
@@ -66,7 +65,7 @@ impl LoadOptions {
             None | Some(Value::Null) => false,
             Some(Value::Bool(strict)) => *strict,
             Some(other) => {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     "$.strict",
                     format!("`strict` must be a boolean, not {}", type_name(other)),
                 ))
@@ -410,7 +409,7 @@ impl Engine {
         next.set_revision(revision);
         if self.strict {
             if let Some(first) = first_error(&next.diagnostics()) {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     "$.changes",
                     format!(
                         "a strict engine refuses changes that add an error diagnostic: `{}` at {}: {}",
@@ -702,15 +701,15 @@ pub fn request_json(
     if let Some(options) = options {
         let value = json::parse(options)?;
         let Value::Object(map) = &value else {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$",
                 format!("options are an object, not {}", type_name(&value)),
             ));
         };
         for (key, value) in map {
             if key == "op" || fields.iter().any(|(field, _)| field == key) {
-                return Err(invalid_request(
-                    &json::path_key("$", key),
+                return Err(Error::invalid_request(
+                    json::path_key("$", key),
                     format!("`{key}` is not an option of `{op}`: it is given as an argument"),
                 ));
             }

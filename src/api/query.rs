@@ -19,7 +19,7 @@ use crate::limits::{MAX_BATCH, MAX_PAGE_SIZE};
 use crate::listing::{GroupQuery, MemberType, Page, Sort, Status};
 use crate::rules::{check_rule_text, Rule};
 
-use super::request::{invalid_request, object, Request};
+use super::request::{object, Request};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
 const DEFAULT_PREVIEW_LIMIT: u64 = 20;
@@ -235,7 +235,7 @@ impl<'a> Query<'a> {
                 let mut req = at(&["op", "checks"])?;
                 let checks = req.required("checks")?;
                 let Value::Array(items) = checks else {
-                    return Err(invalid_request(
+                    return Err(Error::invalid_request(
                         "$.checks",
                         format!("`checks` must be an array, not {}", type_name(checks)),
                     ));
@@ -270,7 +270,7 @@ impl<'a> Query<'a> {
                     Some("dynamic") => Some(MemberType::Dynamic),
                     Some("group") => Some(MemberType::Group),
                     Some(other) => {
-                        return Err(invalid_request(
+                        return Err(Error::invalid_request(
                             "$.type",
                             format!("`type` is `manual`, `dynamic` or `group`, not `{other}`"),
                         ))
@@ -330,13 +330,16 @@ impl<'a> Query<'a> {
                 let limit = req.count("limit", 0)?.unwrap_or(DEFAULT_IMPACT_LIMIT);
                 let of = match (req.optional("changes"), req.optional("next")) {
                     (Some(_), Some(_)) => {
-                        return Err(invalid_request(
+                        return Err(Error::invalid_request(
                             "$.next",
                             "give `changes` or `next`, not both",
                         ))
                     }
                     (None, None) => {
-                        return Err(invalid_request("$", "`changes` or `next` is required"))
+                        return Err(Error::invalid_request(
+                            "$",
+                            "`changes` or `next` is required",
+                        ))
                     }
                     (Some(changes), None) => Next::Changes(changes),
                     (None, Some(next)) => Next::Snapshot(next),
@@ -355,7 +358,7 @@ impl<'a> Query<'a> {
                     None => length,
                     Some(c) if c <= length as u64 => usize::try_from(c).unwrap_or(length),
                     Some(_) => {
-                        return Err(invalid_request(
+                        return Err(Error::invalid_request(
                             "$.cursor",
                             format!("`cursor` is past the end of `text` ({length} characters)"),
                         ))
@@ -447,8 +450,8 @@ fn op_of(value: &Value) -> Result<&str, Error> {
     let map = object(value, "$")?;
     match map.get("op") {
         Some(Value::String(op)) => Ok(op),
-        None | Some(Value::Null) => Err(invalid_request("$", "`op` is required")),
-        Some(other) => Err(invalid_request(
+        None | Some(Value::Null) => Err(Error::invalid_request("$", "`op` is required")),
+        Some(other) => Err(Error::invalid_request(
             "$.op",
             format!("`op` must be a string, not {}", type_name(other)),
         )),
@@ -475,7 +478,7 @@ fn check_base(base: &Value, revision: Option<&str>) -> Result<(), Error> {
         Value::Null => None,
         Value::String(base) => Some(base.as_str()),
         other => {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$.base",
                 format!("`base` must be a string or null, not {}", type_name(other)),
             ))
@@ -511,12 +514,12 @@ fn definition(value: &Value) -> Result<Query<'_>, Error> {
     }
     match given.as_slice() {
         [(kind, id)] => Ok(Query::Definition { kind: *kind, id }),
-        [] => Err(invalid_request(
+        [] => Err(Error::invalid_request(
             "$",
             "one of `user`, `group`, `role`, `product` or `module` is required",
         )),
-        [(first, _), (second, _), ..] => Err(invalid_request(
-            &path_key("$", second.key()),
+        [(first, _), (second, _), ..] => Err(Error::invalid_request(
+            path_key("$", second.key()),
             format!(
                 "give one of `user`, `group`, `role`, `product` or `module`: `{}` is given already",
                 first.key()
@@ -548,7 +551,7 @@ fn group_query(value: &Value) -> Result<GroupQuery, Error> {
         Some("active") => Status::Active,
         Some("inactive") => Status::Inactive,
         Some(_) => {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$.status",
                 "`status` is `active`, `inactive` or `all`",
             ))
@@ -561,7 +564,7 @@ fn group_query(value: &Value) -> Result<GroupQuery, Error> {
         Some("createdAt") => Sort::CreatedAt,
         Some("roles") => Sort::Roles,
         Some(_) => {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$.sort",
                 "`sort` is `name`, `members`, `createdAt` or `roles`",
             ))
@@ -570,7 +573,12 @@ fn group_query(value: &Value) -> Result<GroupQuery, Error> {
     let descending = match req.optional_str("order")? {
         None | Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(invalid_request("$.order", "`order` is `asc` or `desc`")),
+        Some(_) => {
+            return Err(Error::invalid_request(
+                "$.order",
+                "`order` is `asc` or `desc`",
+            ))
+        }
     };
     let page = req.paging(DEFAULT_LIST_PAGE_SIZE)?;
     let locale = req.optional_str("locale")?.map(str::to_owned);
