@@ -10,6 +10,7 @@
 
 mod answer;
 mod changes;
+mod dispatch;
 mod query;
 mod request;
 
@@ -19,13 +20,11 @@ use crate::access::{self, Decision};
 use crate::error::{Error, ErrorCode};
 use crate::json::{self, type_name, Writer};
 use crate::limits::MAX_ANSWER_BYTES;
-use crate::listing;
-use crate::model::{Diagnostic, Tenant, TooCostly};
-use crate::rules::{format_rule, parse_rule};
+use crate::model::{Diagnostic, Tenant};
 use crate::snapshot::{read_snapshot, Severity};
 
 use self::answer::Out;
-use self::query::{apply_refused, DefinitionKind, Mode, Next, Plain, Query, Standalone};
+use self::query::{Mode, Plain, Query, Standalone};
 
 /// The crate version, reported by every surface.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -340,7 +339,7 @@ impl Engine {
     /// Answers a request already parsed, without changing the engine: the general path of
     /// [`Engine::answer_json`].
     fn answer_value(&self, value: &Value) -> String {
-        self.finish(|t, w| answer(t, w, Query::read(value, Mode::Answer)?))
+        self.finish(|t, w| dispatch::answer(t, w, Query::read(value, Mode::Answer)?))
     }
 
     /// Answers one request given as JSON text, and applies it when it is an `apply`: the one
@@ -372,7 +371,7 @@ impl Engine {
             Err(error) => return error_answer_json(&error, revision),
         };
         let Query::Apply { changes, revision } = query else {
-            return self.finish(|t, w| answer(t, w, query));
+            return self.finish(|t, w| dispatch::answer(t, w, query));
         };
         match self.apply_changes(changes, revision.map(str::to_owned)) {
             Ok(()) => self.load_answer_json(),
@@ -428,7 +427,7 @@ impl Engine {
     fn fast_path(&self, request: &str) -> Option<String> {
         let plain = Plain::read(request)?;
         let query = plain.query()?;
-        Some(self.finish(|t, w| answer(t, w, query?)))
+        Some(self.finish(|t, w| dispatch::answer(t, w, query?)))
     }
 
     /// Runs `write` and returns its answer, or the error answer.
@@ -473,166 +472,6 @@ fn revision_json(revision: Option<&str>) -> String {
     }
 }
 
-/// Answers a query against a tenant.
-fn answer(t: &Tenant, w: &mut Out, query: Query<'_>) -> Result<(), Error> {
-    match query {
-        Query::Check { user, product } => answer::check(t, w, &access::check(t, user, product)),
-        Query::CheckBatch(pairs) => answer::check_batch(t, w, &pairs),
-        Query::HasPermission { user, permission } => {
-            answer::has_permission(t, w, &access::has_permission(t, user, permission));
-        }
-        Query::UserAccess { user } => answer::user_access(t, w, known_user(t, user)?),
-        Query::Homepage { user } => {
-            let u = known_user(t, user)?;
-            w.obj();
-            answer::homepage_fields(t, w, u);
-            w.end_obj();
-        }
-        Query::Members {
-            group,
-            kind,
-            search,
-            page,
-        } => {
-            let g = known_group(t, group)?;
-            let (total, rows) = listing::members(t, g, kind, search, page);
-            answer::members(t, w, g, total, &rows);
-        }
-        Query::Explain { user, group } => {
-            let u = known_user(t, user)?;
-            let g = known_group(t, group)?;
-            answer::explain(t, w, g, u);
-        }
-        Query::PreviewRule { rule, limit } => {
-            let users = t
-                .matching_users_within(&rule, t.rule_budget())
-                .map_err(|TooCostly| {
-                    Error::new(
-                        ErrorCode::LimitExceeded,
-                        format!(
-                            "the rule is too costly: it would look at more than {} values and users (conditions that must read every value, such as LIKE or ENDS WITH on a field whose values are all distinct, cost the whole field each; use =, IN or STARTS WITH, or fewer conditions)",
-                            t.rule_budget()
-                        ),
-                    )
-                    .at("$.rule")
-                })?;
-            let (count, first) = listing::first_by_name(t, &users, limit);
-            answer::preview(t, w, count, &first, &t.unknown_fields(&rule));
-        }
-        Query::WhoCanAccess { product, page } => {
-            let p = t.product(product).ok_or_else(|| {
-                Error::new(
-                    ErrorCode::UnknownProduct,
-                    format!("unknown product `{product}`"),
-                )
-                .at("$.product")
-            })?;
-            let allowed = access::who_can_access(t, p);
-            let count = allowed.len();
-            answer::who_can_access(t, w, p, count, &page.of(allowed));
-        }
-        Query::EditDashboard { group } => answer::edit_dashboard(t, w, known_group(t, group)?),
-        Query::Diagnostics => answer::diagnostics(t, w),
-        Query::ListGroups(query) => {
-            let (total, rows) = listing::list_groups(t, &query);
-            answer::list_groups(t, w, &query, total, &rows);
-        }
-        Query::Impact { of, limit } => {
-            let impact = match of {
-                Next::Changes(changes) => {
-                    let (next, delta) = changed(t, changes)?;
-                    crate::impact::of_changes(t, &next, &delta, limit)
-                }
-                Next::Snapshot(next) => {
-                    let snapshot = Engine::from_value(next, LoadOptions::default())
-                        .map_err(|e| e.under("$.next"))?;
-                    crate::impact::of_snapshots(t, &snapshot.tenant, limit)
-                }
-            };
-            answer::impact(w, &impact);
-        }
-        // Only an engine that applies changes reads an `apply`, and it applies it itself.
-        Query::Apply { .. } => return Err(apply_refused()),
-        Query::Definition { kind, id } => answer::definition(t, w, definition(t, kind, id)?),
-        Query::Snapshot => answer::snapshot(t, w),
-        Query::Lint => answer::lint(t, w, &crate::lint::lint(t)),
-        Query::Suggest {
-            text,
-            cursor,
-            limit,
-        } => answer::suggest(w, &crate::suggest::suggest(t, text, cursor), limit),
-        Query::Standalone(query) => answer_standalone(w, query)?,
-    }
-    Ok(())
-}
-
-/// The item a `definition` names, which the snapshot must define.
-fn definition(t: &Tenant, kind: DefinitionKind, id: &str) -> Result<answer::Item, Error> {
-    let unknown = |code: ErrorCode| {
-        Error::new(code, format!("unknown {} `{id}`", kind.key()))
-            .at(json::path_key("$", kind.key()))
-    };
-    Ok(match kind {
-        DefinitionKind::User => {
-            answer::Item::User(t.user(id).ok_or_else(|| unknown(ErrorCode::UnknownUser))?)
-        }
-        DefinitionKind::Group => answer::Item::Group(
-            t.group(id)
-                .ok_or_else(|| unknown(ErrorCode::UnknownGroup))?,
-        ),
-        DefinitionKind::Role => {
-            answer::Item::Role(t.role(id).ok_or_else(|| unknown(ErrorCode::UnknownRole))?)
-        }
-        DefinitionKind::Product => answer::Item::Product(
-            t.product(id)
-                .ok_or_else(|| unknown(ErrorCode::UnknownProduct))?,
-        ),
-        // The contract has no `unknown-module` code: a module the snapshot does not list is a
-        // request that names nothing.
-        DefinitionKind::Module => answer::Item::Module(
-            t.listed_module(id)
-                .ok_or_else(|| unknown(ErrorCode::InvalidRequest))?,
-        ),
-    })
-}
-
-fn known_user(t: &Tenant, id: &str) -> Result<crate::ids::UserIx, Error> {
-    t.user(id).ok_or_else(|| {
-        Error::new(ErrorCode::UnknownUser, format!("unknown user `{id}`")).at("$.user")
-    })
-}
-
-fn known_group(t: &Tenant, id: &str) -> Result<crate::ids::GroupIx, Error> {
-    t.group(id).ok_or_else(|| {
-        Error::new(ErrorCode::UnknownGroup, format!("unknown group `{id}`")).at("$.group")
-    })
-}
-
-/// `parseRule`, `formatRule` and `version`: the ops that need no snapshot.
-fn answer_standalone(w: &mut Out, query: Standalone<'_>) -> Result<(), Error> {
-    match query {
-        Standalone::ParseRule { text } => {
-            let rule = parse_rule(text).map_err(|e| e.at_if_unset("$.text"))?;
-            w.obj();
-            w.key("rule");
-            w.value(&rule.to_json());
-            w.end_obj();
-        }
-        Standalone::FormatRule { rule } => {
-            let text = format_rule(&rule).map_err(|e| e.at_if_unset("$.rule"))?;
-            w.obj();
-            w.field_str("text", &text);
-            w.end_obj();
-        }
-        Standalone::Version => {
-            w.obj();
-            w.field_str("version", VERSION);
-            w.end_obj();
-        }
-    }
-    Ok(())
-}
-
 /// The error answer `{"error":{...},"revision":...}` as canonical JSON text.
 pub fn error_answer_json(error: &Error, revision: Option<&str>) -> String {
     let mut w = Writer::new(usize::MAX).with_top_level("revision", revision_json(revision));
@@ -663,7 +502,8 @@ pub fn answer_without_engine_json(request: &str) -> String {
         Err(error) => return error_answer_json(&error, None),
     };
     let mut w = Writer::new(MAX_ANSWER_BYTES).with_top_level("revision", "null".to_owned());
-    let result = Standalone::read(&value).and_then(|query| answer_standalone(&mut w, query));
+    let result =
+        Standalone::read(&value).and_then(|query| dispatch::answer_standalone(&mut w, query));
     match result.and_then(|()| w.finish()) {
         Ok(text) => text,
         Err(error) => error_answer_json(&error, None),
