@@ -10,7 +10,7 @@
 //! Each size is one criterion group, named after it, with one bench per question:
 //!
 //! * `load`: compile the snapshot from its JSON text;
-//! * `check`: the typed fast path [`Engine::check`] over the fixed 100,000-pair sequence;
+//! * `check`: the typed fast path [`Engine::decide`] over the fixed 100,000-pair sequence;
 //! * `check_json`: the same sequence through [`Engine::answer_json`], so the cost of the JSON
 //!   boundary shows beside the typed path;
 //! * `user_access`: 10,000 `userAccess` requests;

@@ -5,6 +5,9 @@
 //! (the last four `null` when they do not apply); vectors assert on `code` and the location,
 //! never on `message`.
 //! The fields are private so that what an error carries can grow without breaking callers.
+//! Only the engine builds an error freely (a code, then its path, position and expectation);
+//! a host that answers in the engine's error shape has three constructors of its own, so it
+//! cannot make an error look as if the engine had found it in a rule or a snapshot.
 
 use std::fmt;
 
@@ -78,7 +81,7 @@ pub struct Error {
 
 impl Error {
     /// An error with a code and a message, located nowhere yet.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Error {
         Error {
             code,
             message: message.into(),
@@ -91,9 +94,53 @@ impl Error {
 
     /// The same error located at the JSON path `path` (such as `$.groups[3].rule`).
     #[must_use]
-    pub fn at(mut self, path: impl Into<String>) -> Error {
+    pub(crate) fn at(mut self, path: impl Into<String>) -> Error {
         self.path = Some(path.into());
         self
+    }
+
+    /// An `invalid-request` error at the JSON path `path`, for hosts that answer in the
+    /// engine's error shape: a request they read themselves, before or instead of the engine,
+    /// is malformed there.
+    ///
+    /// ```
+    /// use groupgate::{error_answer_json, Error, ErrorCode};
+    /// let error = Error::invalid_request("$.evaluations[2]", "`subject` is required");
+    /// assert_eq!(error.code(), ErrorCode::InvalidRequest);
+    /// assert_eq!(error.path(), Some("$.evaluations[2]"));
+    /// assert!(error_answer_json(&error, None)
+    ///     .starts_with(r#"{"error":{"code":"invalid-request","#));
+    /// ```
+    pub fn invalid_request(path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::InvalidRequest, message).at(path)
+    }
+
+    /// A `limit-exceeded` error at the JSON path `path`, for hosts that answer in the engine's
+    /// error shape: a request they read themselves holds more there than they take.
+    ///
+    /// ```
+    /// use groupgate::{Error, ErrorCode};
+    /// let error = Error::limit_exceeded("$", "1,001 requests in one array: at most 1,000");
+    /// assert_eq!((error.code(), error.path()), (ErrorCode::LimitExceeded, Some("$")));
+    /// ```
+    pub fn limit_exceeded(path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::LimitExceeded, message).at(path)
+    }
+
+    /// An error located nowhere, for hosts that answer in the engine's error shape: a failure
+    /// of their own, such as a file they cannot read or a body over their size limit.
+    ///
+    /// ```
+    /// use groupgate::{error_answer_json, Error, ErrorCode};
+    /// let error = Error::host(ErrorCode::InvalidSnapshot, "no snapshot is loaded");
+    /// assert_eq!(error.path(), None);
+    /// assert_eq!(
+    ///     error_answer_json(&error, None),
+    ///     r#"{"error":{"code":"invalid-snapshot","column":null,"expected":null,"line":null,"message":"no snapshot is loaded","path":null},"revision":null}"#
+    /// );
+    /// ```
+    pub fn host(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error::new(code, message)
     }
 
     /// The same error at a 1-based line and column (counted in Unicode characters).

@@ -300,7 +300,7 @@ fn load_source(backend: &mut dyn Backend, source: &Source, strict: bool) -> Resu
         Source::Compiled(path) => {
             let bytes = fs::read(path).map_err(|e| {
                 error_answer_json(
-                    &Error::new(
+                    &Error::host(
                         ErrorCode::InvalidSnapshot,
                         format!("cannot read `{}`: {e}", path.display()),
                     ),
@@ -394,7 +394,7 @@ impl Compile {
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = fs::read(path).map_err(|e| {
         error_answer_json(
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidSnapshot,
                 format!("cannot read `{}`: {e}", path.display()),
             ),
@@ -403,7 +403,7 @@ fn read_text(path: &Path) -> Result<String, String> {
     })?;
     String::from_utf8(bytes).map_err(|e| {
         error_answer_json(
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidJson,
                 format!("`{}` is not UTF-8: {e}", path.display()),
             ),
@@ -432,7 +432,7 @@ fn answer_lines(
             Ok(text) if text.trim().is_empty() => None,
             Ok(text) => Some(backend.query(text.trim_end_matches(['\n', '\r']))),
             Err(e) => Some(error_answer_json(
-                &Error::new(ErrorCode::InvalidJson, format!("request is not UTF-8: {e}")),
+                &Error::host(ErrorCode::InvalidJson, format!("request is not UTF-8: {e}")),
                 revision,
             )),
         };

@@ -514,7 +514,7 @@ impl Backend for WasmBackend {
 
     fn query(&mut self, request: &str) -> String {
         if self.handle == 0 {
-            let error = Error::new(ErrorCode::InvalidSnapshot, "no snapshot is loaded");
+            let error = Error::host(ErrorCode::InvalidSnapshot, "no snapshot is loaded");
             return error_answer_json(&error, None);
         }
         self.guest

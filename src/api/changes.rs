@@ -11,7 +11,7 @@ use crate::rules::Rule;
 use crate::snapshot::{read_item, Item, ItemKind, Stamp};
 use crate::time::parse_rfc3339;
 
-use super::request::{invalid_request, Request};
+use super::request::Request;
 
 /// The kinds of change, as spelled on the wire.
 const KINDS: &[&str] = &[
@@ -51,7 +51,7 @@ pub struct Changes {
 /// `invalid-request` at the path of the first malformed change; rule errors in `setRule`.
 pub fn read_changes(t: &Tenant, value: &Value) -> Result<Changes, Error> {
     let Value::Array(items) = value else {
-        return Err(invalid_request(
+        return Err(Error::invalid_request(
             "$.changes",
             format!("`changes` must be an array, not {}", type_name(value)),
         ));
@@ -69,21 +69,21 @@ pub fn read_changes(t: &Tenant, value: &Value) -> Result<Changes, Error> {
 
 fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Change), Error> {
     let Value::Object(map) = item else {
-        return Err(invalid_request(
+        return Err(Error::invalid_request(
             path,
             format!("a change is an object, not {}", type_name(item)),
         ));
     };
     let mut keys = map.keys();
     let (Some(key), None) = (keys.next(), keys.next()) else {
-        return Err(invalid_request(
+        return Err(Error::invalid_request(
             path,
             "a change is an object with exactly one change kind",
         ));
     };
     let Some(&kind) = KINDS.iter().find(|k| **k == key) else {
-        return Err(invalid_request(
-            &path_key(path, key),
+        return Err(Error::invalid_request(
+            path_key(path, key),
             format!("unknown change kind `{key}`"),
         ));
     };
@@ -119,7 +119,7 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
             let mut b = Request::at(body, &at, &["group", "rule"])?;
             let group = b.required_str("group")?.to_owned();
             if !b.has("rule") {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     &at,
                     "`rule` is required (null removes the rule)",
                 ));
@@ -159,8 +159,8 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
             let active = match b.required("active")? {
                 Value::Bool(active) => *active,
                 other => {
-                    return Err(invalid_request(
-                        &path_key(&at, "active"),
+                    return Err(Error::invalid_request(
+                        path_key(&at, "active"),
                         format!("`active` must be a boolean, not {}", type_name(other)),
                     ))
                 }
@@ -185,7 +185,7 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
         }
         "removeUser" | "removeGroup" | "removeRole" | "removeProduct" => {
             let Value::String(id) = body else {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     &at,
                     format!("`{kind}` takes an id, not {}", type_name(body)),
                 ));
@@ -206,14 +206,14 @@ fn read_change(t: &Tenant, item: &Value, path: &str) -> Result<(&'static str, Ch
                     instant: Some(instant),
                 })),
                 None => {
-                    return Err(invalid_request(
+                    return Err(Error::invalid_request(
                         &at,
                         format!("`setAsOf` is not an RFC 3339 timestamp: `{text}`"),
                     ))
                 }
             },
             other => {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     &at,
                     format!(
                         "`setAsOf` takes a timestamp or null, not {}",
@@ -241,8 +241,8 @@ fn stamp(b: &mut Request<'_>, key: &'static str) -> Result<Option<Stamp>, Error>
         return Ok(None);
     };
     if parse_rfc3339(text).is_none() {
-        return Err(invalid_request(
-            &b.key_path(key),
+        return Err(Error::invalid_request(
+            b.key_path(key),
             format!("`{key}` is not an RFC 3339 timestamp: `{text}`"),
         ));
     }

@@ -10,29 +10,24 @@
 
 mod answer;
 mod changes;
+mod dispatch;
+mod query;
 mod request;
 
 use serde_json::Value;
 
 use crate::access::{self, Decision};
 use crate::error::{Error, ErrorCode};
-use crate::json::{self, path_index, type_name, Writer};
-use crate::limits::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_PAGE_SIZE, MAX_RULE_TEXT};
-use crate::listing::{self, GroupQuery, MemberType, Sort, Status};
-use crate::model::{Diagnostic, Tenant, TooCostly};
-use crate::rules::{format_rule, parse_rule};
+use crate::json::{self, type_name, Writer};
+use crate::limits::MAX_ANSWER_BYTES;
+use crate::model::{Diagnostic, Tenant};
 use crate::snapshot::{read_snapshot, Severity};
 
 use self::answer::Out;
-use self::request::{invalid_request, Request};
+use self::query::{Mode, Plain, Query, Standalone};
 
 /// The crate version, reported by every surface.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-const DEFAULT_PAGE_SIZE: u64 = 50;
-const DEFAULT_PREVIEW_LIMIT: u64 = 20;
-const DEFAULT_LIST_PAGE_SIZE: u64 = 8;
-const DEFAULT_SUGGEST_LIMIT: u64 = 20;
 
 /// Options for loading a snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,14 +49,14 @@ impl LoadOptions {
     pub fn from_json(options: &str) -> Result<LoadOptions, Error> {
         let value = json::parse(options)?;
         let Value::Object(map) = &value else {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$",
                 format!("load options are an object, not {}", type_name(&value)),
             ));
         };
         if let Some(extra) = map.keys().find(|k| *k != "strict") {
-            return Err(invalid_request(
-                &json::path_key("$", extra),
+            return Err(Error::invalid_request(
+                json::path_key("$", extra),
                 format!("unknown load option `{extra}`"),
             ));
         }
@@ -69,7 +64,7 @@ impl LoadOptions {
             None | Some(Value::Null) => false,
             Some(Value::Bool(strict)) => *strict,
             Some(other) => {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     "$.strict",
                     format!("`strict` must be a boolean, not {}", type_name(other)),
                 ))
@@ -335,11 +330,16 @@ impl Engine {
         if let Some(answer) = self.fast_path(request) {
             return answer;
         }
-        let value = match json::parse(request) {
-            Ok(value) => value,
-            Err(error) => return error_answer_json(&error, self.revision()),
-        };
-        self.finish(|t, w| answer(t, w, &value))
+        match json::parse(request) {
+            Ok(value) => self.answer_value(&value),
+            Err(error) => error_answer_json(&error, self.revision()),
+        }
+    }
+
+    /// Answers a request already parsed, without changing the engine: the general path of
+    /// [`Engine::answer_json`].
+    fn answer_value(&self, value: &Value) -> String {
+        self.finish(|t, w| dispatch::answer(t, w, Query::read(value, Mode::Answer)?))
     }
 
     /// Answers one request given as JSON text, and applies it when it is an `apply`: the one
@@ -358,19 +358,23 @@ impl Engine {
     /// # Ok::<(), groupgate::Error>(())
     /// ```
     pub fn query_json(&mut self, request: &str) -> String {
-        let is_apply = serde_json::from_str::<OpOnly<'_>>(request).is_ok_and(|r| r.op == "apply");
-        if !is_apply {
-            return self.answer_json(request);
+        if let Some(answer) = self.fast_path(request) {
+            return answer;
         }
         let value = match json::parse(request) {
             Ok(value) => value,
             Err(error) => return error_answer_json(&error, self.revision()),
         };
-        match self.apply_value(&value) {
-            Ok(()) => self.finish(|t, w| {
-                answer::diagnostics(t, w);
-                Ok(())
-            }),
+        let revision = self.revision();
+        let query = match Query::read(&value, Mode::Apply { revision }) {
+            Ok(query) => query,
+            Err(error) => return error_answer_json(&error, revision),
+        };
+        let Query::Apply { changes, revision } = query else {
+            return self.finish(|t, w| dispatch::answer(t, w, query));
+        };
+        match self.apply_changes(changes, revision.map(str::to_owned)) {
+            Ok(()) => self.load_answer_json(),
             Err(error) => error_answer_json(&error, self.revision()),
         }
     }
@@ -399,50 +403,12 @@ impl Engine {
         self.apply_changes(&value, revision.map(str::to_owned))
     }
 
-    fn apply_value(&mut self, value: &Value) -> Result<(), Error> {
-        let mut req = Request::at(value, "$", &["op", "changes", "revision", "base"])?;
-        if let Some(base) = req.raw("base") {
-            self.check_base(base)?;
-        }
-        let changes = req.required("changes")?;
-        let revision = req.optional_str("revision")?.map(str::to_owned);
-        self.apply_changes(changes, revision)
-    }
-
-    /// An `apply`'s `base` against the engine's revision (SPEC §7.2): a replica that missed a
-    /// change list, or is handed one twice, refuses it instead of drifting silently.
-    fn check_base(&self, base: &Value) -> Result<(), Error> {
-        let base = match base {
-            Value::Null => None,
-            Value::String(base) => Some(base.as_str()),
-            other => {
-                return Err(invalid_request(
-                    "$.base",
-                    format!("`base` must be a string or null, not {}", type_name(other)),
-                ))
-            }
-        };
-        if base == self.revision() {
-            return Ok(());
-        }
-        let show = |r: Option<&str>| r.map_or_else(|| "none".to_owned(), |r| format!("`{r}`"));
-        Err(Error::new(
-            ErrorCode::RevisionMismatch,
-            format!(
-                "the change list was made against revision {}, but the engine is at revision {}",
-                show(base),
-                show(self.revision())
-            ),
-        )
-        .at("$.base"))
-    }
-
     fn apply_changes(&mut self, changes: &Value, revision: Option<String>) -> Result<(), Error> {
         let (mut next, _) = changed(&self.tenant, changes)?;
         next.set_revision(revision);
         if self.strict {
             if let Some(first) = first_error(&next.diagnostics()) {
-                return Err(invalid_request(
+                return Err(Error::invalid_request(
                     "$.changes",
                     format!(
                         "a strict engine refuses changes that add an error diagnostic: `{}` at {}: {}",
@@ -455,54 +421,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Requests read typed, without a JSON tree: `check`, the one edge proxies send most, and
-    /// `checkBatch`, whose tree would cost more than its checks.
-    /// Anything unusual — another key, a duplicate, a type mismatch, a batch over the limit —
-    /// takes the general path, which reports it properly.
+    /// The answer to a `check` or `checkBatch` of the plain shape, the requests edge proxies
+    /// send most, read from the text with no JSON tree (a batch's tree would cost more than
+    /// its checks); `None` for any other request, which the general path reads.
     fn fast_path(&self, request: &str) -> Option<String> {
-        use std::borrow::Cow;
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct CheckRequest<'a> {
-            #[serde(borrow)]
-            op: Cow<'a, str>,
-            #[serde(borrow)]
-            user: Cow<'a, str>,
-            #[serde(borrow)]
-            product: Cow<'a, str>,
-        }
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct BatchRequest<'a> {
-            #[serde(borrow)]
-            op: Cow<'a, str>,
-            #[serde(borrow)]
-            checks: Vec<Pair<'a>>,
-        }
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Pair<'a> {
-            #[serde(borrow)]
-            user: Cow<'a, str>,
-            #[serde(borrow)]
-            product: Cow<'a, str>,
-        }
-        if let Ok(check) = serde_json::from_str::<CheckRequest<'_>>(request) {
-            return (check.op == "check").then(|| self.check_json(&check.user, &check.product));
-        }
-        let batch = serde_json::from_str::<BatchRequest<'_>>(request).ok()?;
-        if batch.op != "checkBatch" || batch.checks.len() > MAX_BATCH {
-            return None;
-        }
-        let pairs: Vec<(&str, &str)> = batch
-            .checks
-            .iter()
-            .map(|pair| (&*pair.user, &*pair.product))
-            .collect();
-        Some(self.finish(|t, w| {
-            answer::check_batch(t, w, &pairs);
-            Ok(())
-        }))
+        let plain = Plain::read(request)?;
+        let query = plain.query()?;
+        Some(self.finish(|t, w| dispatch::answer(t, w, query?)))
     }
 
     /// Runs `write` and returns its answer, or the error answer.
@@ -515,13 +440,6 @@ impl Engine {
             Err(error) => error_answer_json(&error, revision),
         }
     }
-}
-
-/// Just a request's `op`, to route it without a JSON tree.
-#[derive(serde::Deserialize)]
-struct OpOnly<'a> {
-    #[serde(borrow)]
-    op: std::borrow::Cow<'a, str>,
 }
 
 /// A tenant with `changes` applied, and what changed.
@@ -554,395 +472,6 @@ fn revision_json(revision: Option<&str>) -> String {
     }
 }
 
-/// Answers a request value against a tenant.
-fn answer(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
-    let op = op_of(value)?;
-    match op {
-        "check" => {
-            let mut req = Request::at(value, "$", &["op", "user", "product"])?;
-            let user = req.required_str("user")?;
-            let product = req.required_str("product")?;
-            answer::check(t, w, &access::check(t, user, product));
-        }
-        "checkBatch" => {
-            let mut req = Request::at(value, "$", &["op", "checks"])?;
-            let checks = req.required("checks")?;
-            let Value::Array(items) = checks else {
-                return Err(invalid_request(
-                    "$.checks",
-                    format!("`checks` must be an array, not {}", type_name(checks)),
-                ));
-            };
-            if items.len() > MAX_BATCH {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!("a `checkBatch` holds at most {MAX_BATCH} checks"),
-                )
-                .at("$.checks"));
-            }
-            let mut pairs = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let path = path_index("$.checks", i);
-                let mut one = Request::at(item, &path, &["user", "product"])?;
-                pairs.push((one.required_str("user")?, one.required_str("product")?));
-            }
-            answer::check_batch(t, w, &pairs);
-        }
-        "hasPermission" => {
-            let mut req = Request::at(value, "$", &["op", "user", "permission"])?;
-            let user = req.required_str("user")?;
-            let permission = req.required_str("permission")?;
-            answer::has_permission(t, w, &access::has_permission(t, user, permission));
-        }
-        "userAccess" => {
-            let mut req = Request::at(value, "$", &["op", "user"])?;
-            let u = known_user(t, req.required_str("user")?)?;
-            answer::user_access(t, w, u);
-        }
-        "homepage" => {
-            let mut req = Request::at(value, "$", &["op", "user"])?;
-            let u = known_user(t, req.required_str("user")?)?;
-            w.obj();
-            answer::homepage_fields(t, w, u);
-            w.end_obj();
-        }
-        "members" => {
-            let mut req = Request::at(
-                value,
-                "$",
-                &["op", "group", "type", "search", "page", "pageSize"],
-            )?;
-            let group = req.required_str("group")?;
-            let kind = match req.optional_str("type")? {
-                None => None,
-                Some("manual") => Some(MemberType::Manual),
-                Some("dynamic") => Some(MemberType::Dynamic),
-                Some("group") => Some(MemberType::Group),
-                Some(other) => {
-                    return Err(invalid_request(
-                        "$.type",
-                        format!("`type` is `manual`, `dynamic` or `group`, not `{other}`"),
-                    ))
-                }
-            };
-            let search = req.optional_str("search")?;
-            let page = req.paging(DEFAULT_PAGE_SIZE)?;
-            let g = known_group(t, group)?;
-            let (total, rows) = listing::members(t, g, kind, search, page);
-            answer::members(t, w, g, total, &rows);
-        }
-        "explain" => {
-            let mut req = Request::at(value, "$", &["op", "user", "group"])?;
-            let user = req.required_str("user")?;
-            let group = req.required_str("group")?;
-            let u = known_user(t, user)?;
-            let g = known_group(t, group)?;
-            answer::explain(t, w, g, u);
-        }
-        "previewRule" => {
-            let mut req = Request::at(value, "$", &["op", "rule", "limit"])?;
-            let rule = req.rule("rule")?;
-            let limit = req
-                .bounded("limit", 0, MAX_PAGE_SIZE)?
-                .unwrap_or(DEFAULT_PREVIEW_LIMIT);
-            let users = t
-                .matching_users_within(&rule, t.rule_budget())
-                .map_err(|TooCostly| {
-                    Error::new(
-                        ErrorCode::LimitExceeded,
-                        format!(
-                            "the rule is too costly: it would look at more than {} values and users (conditions that must read every value, such as LIKE or ENDS WITH on a field whose values are all distinct, cost the whole field each; use =, IN or STARTS WITH, or fewer conditions)",
-                            t.rule_budget()
-                        ),
-                    )
-                    .at("$.rule")
-                })?;
-            let (count, first) =
-                listing::first_by_name(t, &users, usize::try_from(limit).unwrap_or(usize::MAX));
-            answer::preview(t, w, count, &first, &t.unknown_fields(&rule));
-        }
-        "whoCanAccess" => {
-            let mut req = Request::at(value, "$", &["op", "product", "page", "pageSize"])?;
-            let product = req.required_str("product")?;
-            let page = req.paging(DEFAULT_PAGE_SIZE)?;
-            let p = t.product(product).ok_or_else(|| {
-                Error::new(
-                    ErrorCode::UnknownProduct,
-                    format!("unknown product `{product}`"),
-                )
-                .at("$.product")
-            })?;
-            let allowed = access::who_can_access(t, p);
-            let count = allowed.len();
-            answer::who_can_access(t, w, p, count, &page.of(allowed));
-        }
-        "editDashboard" => {
-            let mut req = Request::at(value, "$", &["op", "group"])?;
-            let g = known_group(t, req.required_str("group")?)?;
-            answer::edit_dashboard(t, w, g);
-        }
-        "parseRule" | "formatRule" | "version" => rule_op(op, value, w)?,
-        "diagnostics" => {
-            Request::at(value, "$", &["op"])?;
-            answer::diagnostics(t, w);
-        }
-        "listGroups" => {
-            let query = group_query(value)?;
-            let (total, rows) = listing::list_groups(t, &query);
-            answer::list_groups(t, w, &query, total, &rows);
-        }
-        "lint" => {
-            Request::at(value, "$", &["op"])?;
-            answer::lint(t, w, &crate::lint::lint(t));
-        }
-        "definition" => definition(t, w, value)?,
-        "snapshot" => {
-            Request::at(value, "$", &["op"])?;
-            answer::snapshot(t, w);
-        }
-        "impact" => {
-            let mut req = Request::at(value, "$", &["op", "changes", "next", "limit"])?;
-            let limit = req.count("limit", 0)?.unwrap_or(1000);
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            let impact = match (req.optional("changes"), req.optional("next")) {
-                (Some(_), Some(_)) => {
-                    return Err(invalid_request(
-                        "$.next",
-                        "give `changes` or `next`, not both",
-                    ))
-                }
-                (None, None) => {
-                    return Err(invalid_request("$", "`changes` or `next` is required"))
-                }
-                (Some(changes), None) => {
-                    let (next, delta) = changed(t, changes)?;
-                    crate::impact::of_changes(t, &next, &delta, limit)
-                }
-                (None, Some(next)) => {
-                    let snapshot = Engine::from_value(next, LoadOptions::default())
-                        .map_err(|e| e.under("$.next"))?;
-                    crate::impact::of_snapshots(t, &snapshot.tenant, limit)
-                }
-            };
-            answer::impact(w, &impact);
-        }
-        "suggest" => {
-            let mut req = Request::at(value, "$", &["op", "text", "cursor", "limit"])?;
-            let text = req.required_str("text")?;
-            if text.len() > MAX_RULE_TEXT {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!("rule text is longer than {MAX_RULE_TEXT} bytes"),
-                )
-                .at("$.text"));
-            }
-            let length = text.chars().count();
-            let cursor = match req.count("cursor", 0)? {
-                None => length,
-                Some(c) if c <= length as u64 => usize::try_from(c).unwrap_or(length),
-                Some(_) => {
-                    return Err(invalid_request(
-                        "$.cursor",
-                        format!("`cursor` is past the end of `text` ({length} characters)"),
-                    ))
-                }
-            };
-            let limit = req
-                .bounded("limit", 0, MAX_PAGE_SIZE)?
-                .unwrap_or(DEFAULT_SUGGEST_LIMIT);
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            answer::suggest(w, &crate::suggest::suggest(t, text, cursor), limit);
-        }
-        "apply" => {
-            return Err(Error::new(
-                ErrorCode::InvalidRequest,
-                "`apply` changes the engine: send it through a mutable engine",
-            )
-            .at("$.op"))
-        }
-        other => {
-            return Err(
-                Error::new(ErrorCode::UnknownOp, format!("unknown op `{other}`")).at("$.op"),
-            )
-        }
-    }
-    Ok(())
-}
-
-/// `definition`: exactly one of `user`, `group`, `role`, `product`, `module`, naming an item
-/// the snapshot defines.
-fn definition(t: &Tenant, w: &mut Out, value: &Value) -> Result<(), Error> {
-    const KINDS: [&str; 5] = ["user", "group", "role", "product", "module"];
-    let mut req = Request::at(
-        value,
-        "$",
-        &["op", "user", "group", "role", "product", "module"],
-    )?;
-    let mut given = Vec::new();
-    for kind in KINDS {
-        if let Some(id) = req.optional_str(kind)? {
-            given.push((kind, id));
-        }
-    }
-    let (kind, id) = match given.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(invalid_request(
-                "$",
-                "one of `user`, `group`, `role`, `product` or `module` is required",
-            ))
-        }
-        [(first, _), (second, _), ..] => {
-            return Err(invalid_request(
-                &json::path_key("$", second),
-                format!("give one of `user`, `group`, `role`, `product` or `module`: `{first}` is given already"),
-            ))
-        }
-    };
-    let path = json::path_key("$", kind);
-    let unknown = |code: ErrorCode| Error::new(code, format!("unknown {kind} `{id}`")).at(&path);
-    let item = match kind {
-        "user" => answer::Item::User(t.user(id).ok_or_else(|| unknown(ErrorCode::UnknownUser))?),
-        "group" => answer::Item::Group(
-            t.group(id)
-                .ok_or_else(|| unknown(ErrorCode::UnknownGroup))?,
-        ),
-        "role" => answer::Item::Role(t.role(id).ok_or_else(|| unknown(ErrorCode::UnknownRole))?),
-        "product" => answer::Item::Product(
-            t.product(id)
-                .ok_or_else(|| unknown(ErrorCode::UnknownProduct))?,
-        ),
-        // The contract has no `unknown-module` code: a module the snapshot does not list is a
-        // request that names nothing.
-        _ => answer::Item::Module(
-            t.listed_module(id)
-                .ok_or_else(|| unknown(ErrorCode::InvalidRequest))?,
-        ),
-    };
-    answer::definition(t, w, item);
-    Ok(())
-}
-
-/// The request's `op`.
-fn op_of(value: &Value) -> Result<&str, Error> {
-    let map = request::object(value, "$")?;
-    match map.get("op") {
-        Some(Value::String(op)) => Ok(op),
-        None | Some(Value::Null) => Err(invalid_request("$", "`op` is required")),
-        Some(other) => Err(invalid_request(
-            "$.op",
-            format!("`op` must be a string, not {}", type_name(other)),
-        )),
-    }
-}
-
-fn known_user(t: &Tenant, id: &str) -> Result<crate::ids::UserIx, Error> {
-    t.user(id).ok_or_else(|| {
-        Error::new(ErrorCode::UnknownUser, format!("unknown user `{id}`")).at("$.user")
-    })
-}
-
-fn known_group(t: &Tenant, id: &str) -> Result<crate::ids::GroupIx, Error> {
-    t.group(id).ok_or_else(|| {
-        Error::new(ErrorCode::UnknownGroup, format!("unknown group `{id}`")).at("$.group")
-    })
-}
-
-fn group_query(value: &Value) -> Result<GroupQuery, Error> {
-    let mut req = Request::at(
-        value,
-        "$",
-        &[
-            "op",
-            "search",
-            "status",
-            "includeHidden",
-            "sort",
-            "order",
-            "page",
-            "pageSize",
-            "locale",
-        ],
-    )?;
-    let search = req.optional_str("search")?.map(str::to_owned);
-    let status = match req.optional_str("status")? {
-        None | Some("all") => Status::All,
-        Some("active") => Status::Active,
-        Some("inactive") => Status::Inactive,
-        Some(_) => {
-            return Err(invalid_request(
-                "$.status",
-                "`status` is `active`, `inactive` or `all`",
-            ))
-        }
-    };
-    let include_hidden = req.optional_bool("includeHidden")?.unwrap_or(false);
-    let sort = match req.optional_str("sort")? {
-        None | Some("name") => Sort::Name,
-        Some("members") => Sort::Members,
-        Some("createdAt") => Sort::CreatedAt,
-        Some("roles") => Sort::Roles,
-        Some(_) => {
-            return Err(invalid_request(
-                "$.sort",
-                "`sort` is `name`, `members`, `createdAt` or `roles`",
-            ))
-        }
-    };
-    let descending = match req.optional_str("order")? {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(invalid_request("$.order", "`order` is `asc` or `desc`")),
-    };
-    let page = req.paging(DEFAULT_LIST_PAGE_SIZE)?;
-    let locale = req.optional_str("locale")?.map(str::to_owned);
-    Ok(GroupQuery {
-        search,
-        status,
-        include_hidden,
-        sort,
-        descending,
-        page,
-        locale,
-    })
-}
-
-/// `parseRule`, `formatRule` and `version`: the ops that need no snapshot.
-fn rule_op(op: &str, value: &Value, w: &mut Out) -> Result<(), Error> {
-    match op {
-        "parseRule" => {
-            let mut req = Request::at(value, "$", &["op", "text"])?;
-            let text = req.required("text")?;
-            let Value::String(text) = text else {
-                return Err(invalid_request(
-                    "$.text",
-                    format!("`text` must be a string, not {}", type_name(text)),
-                ));
-            };
-            let rule = parse_rule(text).map_err(|e| e.at_if_unset("$.text"))?;
-            w.obj();
-            w.key("rule");
-            w.value(&rule.to_json());
-            w.end_obj();
-        }
-        "formatRule" => {
-            let mut req = Request::at(value, "$", &["op", "rule"])?;
-            let rule = req.rule("rule")?;
-            let text = format_rule(&rule).map_err(|e| e.at_if_unset("$.rule"))?;
-            w.obj();
-            w.field_str("text", &text);
-            w.end_obj();
-        }
-        _ => {
-            Request::at(value, "$", &["op"])?;
-            w.obj();
-            w.field_str("version", VERSION);
-            w.end_obj();
-        }
-    }
-    Ok(())
-}
-
 /// The error answer `{"error":{...},"revision":...}` as canonical JSON text.
 pub fn error_answer_json(error: &Error, revision: Option<&str>) -> String {
     let mut w = Writer::new(usize::MAX).with_top_level("revision", revision_json(revision));
@@ -973,12 +502,8 @@ pub fn answer_without_engine_json(request: &str) -> String {
         Err(error) => return error_answer_json(&error, None),
     };
     let mut w = Writer::new(MAX_ANSWER_BYTES).with_top_level("revision", "null".to_owned());
-    let result = op_of(&value).and_then(|op| match op {
-        "parseRule" | "formatRule" | "version" => rule_op(op, &value, &mut w),
-        other => {
-            Err(Error::new(ErrorCode::UnknownOp, format!("`{other}` needs a snapshot")).at("$.op"))
-        }
-    });
+    let result =
+        Standalone::read(&value).and_then(|query| dispatch::answer_standalone(&mut w, query));
     match result.and_then(|()| w.finish()) {
         Ok(text) => text,
         Err(error) => error_answer_json(&error, None),
@@ -1016,15 +541,15 @@ pub fn request_json(
     if let Some(options) = options {
         let value = json::parse(options)?;
         let Value::Object(map) = &value else {
-            return Err(invalid_request(
+            return Err(Error::invalid_request(
                 "$",
                 format!("options are an object, not {}", type_name(&value)),
             ));
         };
         for (key, value) in map {
             if key == "op" || fields.iter().any(|(field, _)| field == key) {
-                return Err(invalid_request(
-                    &json::path_key("$", key),
+                return Err(Error::invalid_request(
+                    json::path_key("$", key),
                     format!("`{key}` is not an option of `{op}`: it is given as an argument"),
                 ));
             }
@@ -1052,6 +577,7 @@ pub fn is_error_answer(answer: &str) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::limits::{MAX_BATCH, MAX_RULE_TEXT};
 
     fn engine(snapshot: &str) -> Engine {
         Engine::from_json(snapshot, LoadOptions::default()).unwrap()
@@ -1077,8 +603,9 @@ mod tests {
                 ("x", "y"),
             ] {
                 let request = format!(r#"{{"op":"check","user":"{user}","product":"{product}"}}"#);
+                assert!(e.fast_path(&request).is_some(), "{request}");
                 let value = json::parse(&request).unwrap();
-                let general = e.finish(|t, w| answer(t, w, &value));
+                let general = e.answer_value(&value);
                 assert_eq!(e.answer_json(&request), general, "{request}");
             }
         }
@@ -1178,7 +705,7 @@ mod tests {
         );
         let general = |request: &str| {
             let value = json::parse(request).unwrap();
-            e.finish(|t, w| answer(t, w, &value))
+            e.answer_value(&value)
         };
         for request in [
             r#"{"op":"checkBatch","checks":[]}"#,
@@ -1194,12 +721,56 @@ mod tests {
         ] {
             assert_eq!(e.answer_json(request), general(request), "{request}");
         }
+        for plain in [
+            r#"{"op":"checkBatch","checks":[]}"#,
+            r#"{"checks":[{"product":"p1","user":"u1"}],"op":"checkBatch"}"#,
+        ] {
+            assert!(e.fast_path(plain).is_some(), "{plain}");
+        }
         let too_many = format!(
             r#"{{"op":"checkBatch","checks":[{}]}}"#,
             vec![r#"{"user":"u1","product":"p1"}"#; MAX_BATCH + 1].join(",")
         );
         let answer: Value = serde_json::from_str(&e.answer_json(&too_many)).unwrap();
         assert_eq!(answer["error"]["code"], "limit-exceeded");
+        assert_eq!(e.answer_json(&too_many), general(&too_many));
+    }
+
+    /// An engine that only answers refuses an `apply` before reading its keys; one that
+    /// applies reads them, an unknown key first, and checks `base` before `changes`.
+    #[test]
+    fn apply_is_read_by_an_engine_that_applies() {
+        let mut e = engine(r#"{"revision":"r1","users":[{"id":"u1"}]}"#);
+        let error = |answer: String| {
+            let answer: Value = serde_json::from_str(&answer).unwrap();
+            let error = &answer["error"];
+            (error["code"].to_string(), error["path"].to_string())
+        };
+        let at = |code: &str, path: &str| (format!("\"{code}\""), format!("\"{path}\""));
+        for (request, refused, read) in [
+            (
+                r#"{"op":"apply","typo":1}"#,
+                at("invalid-request", "$.op"),
+                at("invalid-request", "$.typo"),
+            ),
+            (
+                r#"{"op":"apply","base":"r0"}"#,
+                at("invalid-request", "$.op"),
+                at("revision-mismatch", "$.base"),
+            ),
+            (
+                r#"{"op":"apply","base":"r1"}"#,
+                at("invalid-request", "$.op"),
+                at("invalid-request", "$"),
+            ),
+        ] {
+            assert_eq!(error(e.answer_json(request)), refused, "{request}");
+            assert_eq!(error(e.query_json(request)), read, "{request}");
+        }
+        let check = r#"{"op":"check","user":"u1","product":"p1"}"#;
+        assert_eq!(e.query_json(check), e.answer_json(check));
+        let applied = e.query_json(r#"{"op":"apply","changes":[],"base":"r1","revision":"r2"}"#);
+        assert_eq!(applied, r#"{"diagnostics":[],"revision":"r2"}"#);
     }
 
     #[test]

@@ -10,11 +10,6 @@ use crate::limits::MAX_PAGE_SIZE;
 use crate::listing::Page;
 use crate::rules::Rule;
 
-/// The `invalid-request` error at `path`.
-pub fn invalid_request(path: &str, message: impl Into<String>) -> Error {
-    Error::new(ErrorCode::InvalidRequest, message).at(path)
-}
-
 /// A request object being read.
 pub struct Request<'a> {
     map: &'a Map<String, Value>,
@@ -29,7 +24,7 @@ pub struct Request<'a> {
 pub fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Error> {
     match value {
         Value::Object(map) => Ok(map),
-        other => Err(invalid_request(
+        other => Err(Error::invalid_request(
             path,
             format!("a request is an object, not {}", type_name(other)),
         )),
@@ -45,8 +40,8 @@ impl<'a> Request<'a> {
     pub fn at(value: &'a Value, path: &str, allowed: &[&str]) -> Result<Request<'a>, Error> {
         let map = object(value, path)?;
         if let Some(extra) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(invalid_request(
-                &path_key(path, extra),
+            return Err(Error::invalid_request(
+                path_key(path, extra),
                 format!("unknown request key `{extra}`"),
             ));
         }
@@ -83,7 +78,7 @@ impl<'a> Request<'a> {
     /// `invalid-request` at the object when it is missing.
     pub fn required(&mut self, key: &'static str) -> Result<&'a Value, Error> {
         self.optional(key)
-            .ok_or_else(|| invalid_request(&self.path, format!("`{key}` is required")))
+            .ok_or_else(|| Error::invalid_request(&self.path, format!("`{key}` is required")))
     }
 
     /// The string under `key`.
@@ -94,8 +89,8 @@ impl<'a> Request<'a> {
     pub fn required_str(&mut self, key: &'static str) -> Result<&'a str, Error> {
         let value = self.required(key)?;
         value.as_str().ok_or_else(|| {
-            invalid_request(
-                &self.key_path(key),
+            Error::invalid_request(
+                self.key_path(key),
                 format!("`{key}` must be a string, not {}", type_name(value)),
             )
         })
@@ -110,8 +105,8 @@ impl<'a> Request<'a> {
         match self.optional(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(invalid_request(
-                &self.key_path(key),
+            Some(other) => Err(Error::invalid_request(
+                self.key_path(key),
                 format!("`{key}` must be a string, not {}", type_name(other)),
             )),
         }
@@ -126,8 +121,8 @@ impl<'a> Request<'a> {
         match self.optional(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(invalid_request(
-                &self.key_path(key),
+            Some(other) => Err(Error::invalid_request(
+                self.key_path(key),
                 format!("`{key}` must be a boolean, not {}", type_name(other)),
             )),
         }
@@ -160,8 +155,8 @@ impl<'a> Request<'a> {
             })
             .filter(|&n| n >= min);
         n.map(Some).ok_or_else(|| {
-            invalid_request(
-                &self.key_path(key),
+            Error::invalid_request(
+                self.key_path(key),
                 format!("`{key}` must be a whole number of at least {min}"),
             )
         })

@@ -9,8 +9,8 @@ mod parse;
 
 pub use format::format_rule;
 pub use parse::{
-    is_bare_field, is_bare_text, is_keyword, is_number_word, lexemes, parse_rule, Lexeme,
-    LexemeKind,
+    check_rule_text, is_bare_field, is_bare_text, is_keyword, is_number_word, lexemes, parse_rule,
+    Lexeme, LexemeKind,
 };
 
 use serde_json::{Map, Value};

@@ -380,6 +380,21 @@ struct Parser {
     nots: usize,
 }
 
+/// Rule text against its limit of SPEC §8, 64 KiB, for whatever reads rule text.
+///
+/// # Errors
+///
+/// `limit-exceeded`, located nowhere yet.
+pub fn check_rule_text(text: &str) -> Result<(), Error> {
+    if text.len() > MAX_RULE_TEXT {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("rule text is longer than {MAX_RULE_TEXT} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses rule text into its canonical AST.
 ///
 /// # Errors
@@ -387,12 +402,7 @@ struct Parser {
 /// `rule-syntax` with line, column and what was expected; `limit-exceeded` for text over
 /// 64 KiB or nesting over 64.
 pub fn parse_rule(text: &str) -> Result<Rule, Error> {
-    if text.len() > MAX_RULE_TEXT {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!("rule text is longer than {MAX_RULE_TEXT} bytes"),
-        ));
-    }
+    check_rule_text(text)?;
     let mut parser = Parser {
         tokens: lex(text),
         pos: 0,

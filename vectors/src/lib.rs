@@ -72,7 +72,7 @@ impl Backend for NativeBackend {
         match self.engine.as_mut() {
             Some(engine) => engine.query_json(request),
             None => error_answer_json(
-                &Error::new(ErrorCode::InvalidSnapshot, "no snapshot is loaded"),
+                &Error::host(ErrorCode::InvalidSnapshot, "no snapshot is loaded"),
                 None,
             ),
         }

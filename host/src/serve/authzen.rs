@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use groupgate::{Engine, Error, ErrorCode};
+use groupgate::{Engine, Error};
 use serde_json::{json, Map, Value};
 
 /// The most evaluations one `evaluations` payload may hold (the contract's `checkBatch` limit).
@@ -110,14 +110,13 @@ pub fn evaluations(engine: &Engine, payload: &Value) -> Result<String, Error> {
         .as_array()
         .ok_or_else(|| invalid("`evaluations` is not an array", "$.evaluations"))?;
     if list.len() > MAX_EVALUATIONS {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
+        return Err(Error::limit_exceeded(
+            "$.evaluations",
             format!(
                 "{} evaluations in one payload: at most {MAX_EVALUATIONS}",
                 list.len()
             ),
-        )
-        .at("$.evaluations"));
+        ));
     }
     let semantic = semantic(payload.get("options"))?;
     let defaults = Entities::top(payload);
@@ -262,7 +261,7 @@ fn name(path: &str) -> &str {
 }
 
 fn invalid(message: impl Into<String>, path: impl Into<String>) -> Error {
-    Error::new(ErrorCode::InvalidRequest, message).at(path)
+    Error::invalid_request(path, message)
 }
 
 /// `decision` false with the error in `context.error` (an error of this evaluation alone).

@@ -11,7 +11,7 @@
 //!   missing, unknown or given twice, given both in the query and in a header, `op`, text that
 //!   is not UTF-8. Unknown keys reach the engine, which names them.
 
-use groupgate::{Engine, Error, ErrorCode};
+use groupgate::{Engine, Error};
 use hyper::http::HeaderMap;
 use serde_json::Value;
 
@@ -168,7 +168,7 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 fn invalid(message: String, path: String) -> Error {
-    Error::new(ErrorCode::InvalidRequest, message).at(path)
+    Error::invalid_request(path, message)
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ fn read_token(path: &std::path::Path) -> Result<Vec<u8>, String> {
 /// `invalid-json`; the rest as [`Engine::from_json`] and [`Engine::from_compiled`] say.
 pub fn load(source: &Source, strict: bool) -> Result<Engine, Error> {
     let cannot_read = |path: &std::path::Path, e: std::io::Error| {
-        Error::new(
+        Error::host(
             ErrorCode::InvalidSnapshot,
             format!("cannot read `{}`: {e}", path.display()),
         )
@@ -150,7 +150,7 @@ pub fn load(source: &Source, strict: bool) -> Result<Engine, Error> {
         Source::Snapshot(path) => {
             let bytes = fs::read(path).map_err(|e| cannot_read(path, e))?;
             let text = String::from_utf8(bytes).map_err(|e| {
-                Error::new(
+                Error::host(
                     ErrorCode::InvalidJson,
                     format!("`{}` is not UTF-8: {e}", path.display()),
                 )

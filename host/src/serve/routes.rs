@@ -85,7 +85,7 @@ pub async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<F
         Ok(reply) => reply,
         Err(_) => Reply::error(
             StatusCode::SERVICE_UNAVAILABLE,
-            &Error::new(
+            &Error::host(
                 ErrorCode::LimitExceeded,
                 format!("the request took longer than {} ms", timeout.as_millis()),
             ),
@@ -145,7 +145,7 @@ async fn dispatch(state: &Arc<State>, route: Route, request: Request<Incoming>) 
     if route == Route::Other {
         return Reply::error(
             StatusCode::NOT_FOUND,
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidRequest,
                 format!(
                     "no route `{}`: see `groupgate serve --help`",
@@ -161,7 +161,7 @@ async fn dispatch(state: &Arc<State>, route: Route, request: Request<Incoming>) 
         let allow = allow.join(", ");
         return Reply::error(
             StatusCode::METHOD_NOT_ALLOWED,
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidRequest,
                 format!(
                     "method `{}` is not {allow} on `{}`",
@@ -208,7 +208,7 @@ async fn dispatch(state: &Arc<State>, route: Route, request: Request<Incoming>) 
 fn unreachable_route() -> Reply {
     Reply::error(
         StatusCode::NOT_FOUND,
-        &Error::new(ErrorCode::InvalidRequest, "no such route"),
+        &Error::host(ErrorCode::InvalidRequest, "no such route"),
         None,
     )
 }
@@ -266,7 +266,7 @@ async fn text_body(
     let too_large = || {
         Reply::error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            &Error::new(
+            &Error::host(
                 ErrorCode::LimitExceeded,
                 format!("the request body is over {limit} bytes"),
             ),
@@ -287,7 +287,7 @@ async fn text_body(
         Err(error) => {
             return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
-                &Error::new(
+                &Error::host(
                     ErrorCode::InvalidRequest,
                     format!("the request body could not be read: {error}"),
                 ),
@@ -298,7 +298,7 @@ async fn text_body(
     String::from_utf8(bytes.into()).map_err(|e| {
         Reply::error(
             StatusCode::BAD_REQUEST,
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidJson,
                 format!("the request body is not UTF-8: {e}"),
             ),
@@ -316,7 +316,7 @@ fn json_error(engine: &Engine, text: &str) -> Reply {
     }
     Reply::error(
         StatusCode::BAD_REQUEST,
-        &Error::new(ErrorCode::InvalidJson, "the request body is not JSON"),
+        &Error::host(ErrorCode::InvalidJson, "the request body is not JSON"),
         engine.revision(),
     )
 }
@@ -335,7 +335,7 @@ async fn blocking<T: Send + 'static>(
     task.await.map_err(|_| {
         Reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &Error::new(
+            &Error::host(
                 ErrorCode::InvalidRequest,
                 "the request failed inside the server",
             ),
@@ -413,11 +413,10 @@ async fn query(state: &Arc<State>, request: Request<Incoming>) -> Reply {
 fn refuse_apply(engine: &Engine, path: String) -> Reply {
     Reply::error(
         StatusCode::BAD_REQUEST,
-        &Error::new(
-            ErrorCode::InvalidRequest,
+        &Error::invalid_request(
+            path,
             "`apply` changes the engine: POST it to `/v1/apply`, with the admin token",
-        )
-        .at(path),
+        ),
         engine.revision(),
     )
 }
@@ -437,14 +436,13 @@ fn query_text(engine: &Engine, text: &str) -> Reply {
     if list.len() > MAX_QUERIES {
         return Reply::error(
             StatusCode::BAD_REQUEST,
-            &Error::new(
-                ErrorCode::LimitExceeded,
+            &Error::limit_exceeded(
+                "$",
                 format!(
                     "{} requests in one array: at most {MAX_QUERIES}",
                     list.len()
                 ),
-            )
-            .at("$"),
+            ),
             engine.revision(),
         );
     }
@@ -469,7 +467,7 @@ fn authorize(state: &State, request: &Request<Incoming>) -> Result<(), Reply> {
     let refuse = |status: StatusCode, message: &str| {
         let reply = Reply::error(
             status,
-            &Error::new(ErrorCode::InvalidRequest, message),
+            &Error::host(ErrorCode::InvalidRequest, message),
             revision.as_deref(),
         );
         if status == StatusCode::UNAUTHORIZED {
@@ -516,11 +514,10 @@ async fn apply(state: &Arc<State>, request: Request<Incoming>) -> Reply {
             Ok(Value::Object(body)) => body,
             Ok(_) => return Reply::error(
                 StatusCode::BAD_REQUEST,
-                &Error::new(
-                    ErrorCode::InvalidRequest,
+                &Error::invalid_request(
+                    "$",
                     "the body is not an object: send {\"changes\":[...],\"revision\"?,\"base\"?}",
-                )
-                .at("$"),
+                ),
                 current.revision(),
             ),
             Err(_) => return json_error(&current, &text),
@@ -533,11 +530,10 @@ async fn apply(state: &Arc<State>, request: Request<Incoming>) -> Reply {
         Some(_) => {
             return Reply::error(
                 StatusCode::BAD_REQUEST,
-                &Error::new(
-                    ErrorCode::InvalidRequest,
+                &Error::invalid_request(
+                    "$.op",
                     "`/v1/apply` takes `apply` requests only; ask the others at `/v1/query`",
-                )
-                .at("$.op"),
+                ),
                 current.revision(),
             )
         }
@@ -592,8 +588,7 @@ fn reload_source(text: &str) -> Result<Option<Source>, Error> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let invalid =
-        |message: String, path: &str| Error::new(ErrorCode::InvalidRequest, message).at(path);
+    let invalid = |message: String, path: &str| Error::invalid_request(path, message);
     let body: serde_json::Map<String, Value> =
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(body)) => body,
@@ -603,7 +598,7 @@ fn reload_source(text: &str) -> Result<Option<Source>, Error> {
                 "$",
             )),
             Err(e) => {
-                return Err(Error::new(
+                return Err(Error::host(
                     ErrorCode::InvalidJson,
                     format!("the body is not JSON: {e}"),
                 ))
