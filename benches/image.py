@@ -7,10 +7,10 @@ natively, in wasmtime and in Node, beside the JSON load of the same tenant.
 Needs the release binaries (`cargo build --release -p groupgate-host -p groupgate-bench-cedar
 --bins`), the plain module (`make wasm-abi`) and the Node package (`make wasm-js`); `make
 bench-image` builds them first. Each restore runs in a fresh process, one at a time, and its
-peak is that process's maximum resident set (`wait4`). Natively and in Node the time is the
-restore alone, measured inside the process; in wasmtime it is the whole `groupgate query
---compiled` process (module compilation included), answering one check. Prints a markdown
-table: medians of `runs` runs, min–max beside.
+peak is that process's maximum resident set (`wait4`), which in wasmtime includes compiling
+the module. The time is the restore (or load) alone, measured inside the process:
+`bench-memory` natively, `bench-wasm --restore` in wasmtime, the Node bench's child in Node.
+Prints markdown tables: medians of `runs` runs, min–max beside.
 """
 
 import argparse
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 GROUPGATE = TARGET / "release" / "groupgate"
 MEMORY = TARGET / "release" / "bench-memory"
+WASM = TARGET / "release" / "bench-wasm"
 NODE_RESTORE = ROOT / "benches" / "node" / "bench.mjs"
 
 
@@ -69,11 +70,9 @@ def native(path):
 
 
 def wasmtime(path):
-    request = b'{"op":"check","user":"u0","product":"p0"}\n'
-    out, seconds, peak = measure([GROUPGATE, "query", "--compiled", path], request)
-    if '"allowed"' not in out:
-        sys.exit(f"wasmtime restore of {path} answered {out!r}")
-    return seconds * 1e3, peak
+    """bench-wasm --restore: the restore alone (the module compiled before timing)."""
+    out, _, peak = measure([WASM, "--restore", path])
+    return json.loads(out)["ms"], peak
 
 
 def node(path, kind):
@@ -101,7 +100,7 @@ def main():
     hosts = args.hosts.split(",")
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
-    for tool in (GROUPGATE, MEMORY):
+    for tool in (GROUPGATE, MEMORY, WASM):
         if not tool.exists():
             sys.exit(f"{tool} is missing: cargo build --release -p groupgate-host -p groupgate-bench-cedar --bins")
     rows = []

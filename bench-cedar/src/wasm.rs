@@ -1,5 +1,6 @@
 //! The workload through the plain-ABI WebAssembly module hosted by wasmtime, beside the
-//! native core in the same run: `bench-wasm [--size medium] [--seed 1] [--runs 5]`.
+//! native core in the same run: `bench-wasm [--size medium] [--seed 1] [--runs 5]`; or one
+//! timed restore of compiled bytes: `bench-wasm --restore FILE.ggc`.
 //!
 //! The module is found as the `groupgate` command finds it (`$GROUPGATE_WASM`, else
 //! `abi/groupgate.wasm` under the target directory; `make wasm-abi` builds it).
@@ -40,6 +41,7 @@ fn main() {
     let mut size = "medium".to_string();
     let mut seed = 1u64;
     let mut runs = 5usize;
+    let mut restore = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
@@ -47,16 +49,42 @@ fn main() {
             "--size" => size = value,
             "--seed" => seed = value.parse().unwrap_or(seed),
             "--runs" => runs = value.parse().unwrap_or(runs).max(1),
+            "--restore" => restore = Some(value),
             _ => {
-                eprintln!("usage: bench-wasm [--size medium] [--seed 1] [--runs 5]");
+                eprintln!(
+                    "usage: bench-wasm [--size medium] [--seed 1] [--runs 5] | bench-wasm --restore FILE.ggc"
+                );
                 std::process::exit(2);
             }
         }
     }
-    if let Err(message) = run(&size, seed, runs) {
+    let result = match restore {
+        Some(path) => restore_once(&path),
+        None => run(&size, seed, runs),
+    };
+    if let Err(message) = result {
         eprintln!("bench-wasm: {message}");
         std::process::exit(1);
     }
+}
+
+/// `--restore FILE.ggc`: one restore of compiled bytes in a fresh guest (the module compiled
+/// before timing), for `benches/image.py`: prints `{"ms":…,"memory":…}`, the guest's linear
+/// memory in bytes after the restore.
+fn restore_once(path: &str) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let module = WasmModule::from_file(&locate_module()?)?;
+    let mut guest: Guest = module.instantiate()?;
+    let start = Instant::now();
+    let (loaded, answer) = guest.load_compiled(&bytes)?;
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    if loaded == 0 {
+        return Err(format!(
+            "the module refuses the compiled bytes: {answer:.300}"
+        ));
+    }
+    println!("{{\"ms\":{ms:.3},\"memory\":{}}}", guest.memory_size());
+    Ok(())
 }
 
 fn run(size: &str, seed: u64, runs: usize) -> Result<(), String> {
