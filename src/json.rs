@@ -75,21 +75,25 @@ pub(crate) fn check_syntax(text: &str) -> Result<(), Error> {
 pub fn check_depth(text: &str) -> Result<(), Error> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut offset = 0usize;
+    while let Some(&b) = bytes.get(offset) {
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Most of a snapshot is inside strings: skip to the closing quote a word at a
+                // time (`memchr`), stepping over escapes.
+                offset += 1;
+                loop {
+                    let rest = bytes.get(offset..).unwrap_or(&[]);
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(at) if rest.get(at) == Some(&b'\\') => offset += at + 2,
+                        Some(at) => {
+                            offset += at;
+                            break;
+                        }
+                        None => return Ok(()),
+                    }
+                }
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -110,6 +114,7 @@ pub fn check_depth(text: &str) -> Result<(), Error> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        offset += 1;
     }
     Ok(())
 }
@@ -560,6 +565,23 @@ mod tests {
             Err(ErrorCode::LimitExceeded)
         );
         assert!(!too_deep(&json!([[[1]]])));
+    }
+
+    #[test]
+    fn depth_guard_skips_strings_and_escapes() {
+        // Brackets inside strings, after escaped quotes and backslashes, do not nest.
+        let inside = format!(
+            "{{\"a\":\"\\\"{}\\\\\",\"b\":[1]}}",
+            "[".repeat(MAX_DEPTH + 5)
+        );
+        assert!(check_depth(&inside).is_ok(), "{inside}");
+        // A string that closes lets what follows count again, at its line and column.
+        let after = format!("[\"\\\"[\",\n {}", "[".repeat(MAX_DEPTH));
+        let err = check_depth(&after).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::LimitExceeded);
+        assert!(err.to_string().contains("line 2"), "{err}");
+        // An unterminated string or a trailing backslash is left to the parser.
+        assert!(check_depth("[\"abc").is_ok() && check_depth("[\"abc\\").is_ok());
     }
 
     #[test]
