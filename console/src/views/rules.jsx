@@ -268,7 +268,9 @@ export function RulesView({ group }) {
                     if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) setCursor(event.currentTarget.selectionStart);
                   }}
                   onClick={(event) => setCursor(event.currentTarget.selectionStart)}
-                  onBlur={() => setTimeout(() => setOpen(false), 150)}
+                  // Closed a moment after the editor loses focus (a click on a suggestion
+                  // lands first), unless the focus came back meanwhile.
+                  onBlur={() => setTimeout(() => document.activeElement !== areaRef.current && setOpen(false), 150)}
                 />
                 {showPopup ? (
                   <ul ref={popupRef} class="suggest" role="listbox" aria-label="Suggestions" style={{ left: `${popupAt.left}px`, top: `${popupAt.top}px` }} data-testid="suggestions" data-fresh={fresh}>
