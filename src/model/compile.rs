@@ -336,18 +336,25 @@ impl Tenant {
             vocabulary: Arc::default(),
         };
         tenant.rebuild_by_name();
-        for g in 0..tenant.groups.defs.len() {
-            if let Some(g) = GroupIx::from_usize(g) {
-                tenant.refresh_manual(g);
-            }
-        }
-        tenant.rebuild_graph();
-        tenant.compute_all_members();
-        tenant.rebuild_member_index();
-        tenant.rebuild_product_groups();
-        tenant.rebuild_product_users();
+        tenant.derive_members();
         tenant.refresh_all_notes();
         tenant
+    }
+
+    /// Derives from what the tenant says everything members depend on and follow from:
+    /// manual members, the dependency graph, members, the member index, and which groups
+    /// carry each product and whom they reach. A load and a restore both end here.
+    pub(crate) fn derive_members(&mut self) {
+        for g in 0..self.groups.defs.len() {
+            if let Some(g) = GroupIx::from_usize(g) {
+                self.refresh_manual(g);
+            }
+        }
+        self.rebuild_graph();
+        self.compute_all_members();
+        self.rebuild_member_index();
+        self.rebuild_product_groups();
+        self.rebuild_product_users();
     }
 
     /// Rebuilds the dependency graph from every live group's includes and rule.

@@ -496,16 +496,7 @@ impl Tenant {
         };
         // What is derived, derived as a load derives it (`compile`), so that a restored
         // engine holds what a loaded one holds.
-        for g in 0..tenant.groups.defs.len() {
-            if let Some(g) = GroupIx::from_usize(g) {
-                tenant.refresh_manual(g);
-            }
-        }
-        tenant.rebuild_graph();
-        tenant.compute_all_members();
-        tenant.rebuild_member_index();
-        tenant.rebuild_product_groups();
-        tenant.rebuild_product_users();
+        tenant.derive_members();
         tenant.rebuild_name_rank();
         Ok(tenant)
     }
