@@ -79,6 +79,10 @@ impl NameKey {
 
 impl Ord for NameKey {
     fn cmp(&self, other: &NameKey) -> Ordering {
+        // Namesakes are common in a directory: one comparison of the names settles them.
+        if self.name == other.name {
+            return Ordering::Equal;
+        }
         natural(self.folded(), other.folded())
             .then_with(|| self.lower.cmp(&other.lower))
             .then_with(|| self.name.cmp(&other.name))
@@ -94,6 +98,25 @@ impl PartialOrd for NameKey {
 /// Texts compared character by character, except that runs of ASCII digits compare by their
 /// numeric value, and equal values put the shorter run first.
 fn natural(a: &str, b: &str) -> Ordering {
+    // A common start without digits compares equal character by character: skip it by bytes,
+    // back to the start of the character the texts differ in (equal bytes before it make its
+    // first byte, and so its length, the same in both).
+    let mut same = a
+        .bytes()
+        .zip(b.bytes())
+        .take_while(|&(x, y)| x == y && !x.is_ascii_digit())
+        .count();
+    while !a.is_char_boundary(same) {
+        same -= 1;
+    }
+    by_characters(
+        a.get(same..).unwrap_or_default(),
+        b.get(same..).unwrap_or_default(),
+    )
+}
+
+/// [`natural`] from the first character on.
+fn by_characters(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a, b);
     loop {
         let (Some(ca), Some(cb)) = (a.chars().next(), b.chars().next()) else {
@@ -186,5 +209,29 @@ mod tests {
         );
         // Non-ASCII digits are ordinary characters.
         assert_eq!(sorted(&["٣", "2", "10"]), vec!["2", "10", "٣"]);
+    }
+
+    #[test]
+    fn skipping_a_common_start_keeps_the_order() {
+        // Texts from a small alphabet of letters, digits and multi-byte characters sharing
+        // first bytes (é, è, ê; 日, 旦), so that starts are often common and differ mid-character.
+        let alphabet = ["a", "b", "0", "1", "9", "é", "è", "ê", "日", "旦", " "];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut texts: Vec<String> = Vec::new();
+        for _ in 0..400 {
+            let len = (next() % 7) as usize;
+            texts.push((0..len).map(|_| alphabet[(next() % 11) as usize]).collect());
+        }
+        for a in &texts {
+            for b in texts.iter().take(60) {
+                assert_eq!(natural(a, b), by_characters(a, b), "{a:?} against {b:?}");
+            }
+        }
     }
 }
