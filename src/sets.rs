@@ -260,22 +260,31 @@ impl UserSet {
         }
     }
 
-    /// Moves to the other form when the set has drifted far from its own (hysteresis of 2×
-    /// either way, so a set on the boundary does not flip at every change); true when it did.
-    pub fn reshape(&mut self, slots: usize) -> bool {
+    /// Whether the set has drifted far from its form: a list of more than one in 16 slots, or
+    /// a bitset of fewer than one in 64 (hysteresis of 2× either way around [`dense_enough`],
+    /// so a set on the boundary does not flip at every change).
+    pub fn drifted(&self, slots: usize) -> bool {
         let n = self.len();
         match self {
-            UserSet::Sparse(list) if n > 0 && n.saturating_mul(16) >= slots => {
-                let bits = Bits::from_sorted(slots, list);
-                *self = UserSet::Dense { bits, count: n };
-                true
-            }
-            UserSet::Dense { bits, .. } if n.saturating_mul(64) < slots => {
-                *self = UserSet::Sparse(bits.to_sorted());
-                true
-            }
-            _ => false,
+            UserSet::Sparse(_) => n > 0 && n.saturating_mul(16) >= slots,
+            UserSet::Dense { .. } => n.saturating_mul(64) < slots,
         }
+    }
+
+    /// Moves to the other form when the set has [drifted](UserSet::drifted); true when it did.
+    pub fn reshape(&mut self, slots: usize) -> bool {
+        if !self.drifted(slots) {
+            return false;
+        }
+        let n = self.len();
+        *self = match self {
+            UserSet::Sparse(list) => UserSet::Dense {
+                bits: Bits::from_sorted(slots, list),
+                count: n,
+            },
+            UserSet::Dense { bits, .. } => UserSet::Sparse(bits.to_sorted()),
+        };
+        true
     }
 
     /// Adds every member to `acc`.

@@ -353,6 +353,10 @@ impl Tenant {
                     }
                 }
                 for g in touched {
+                    // Only a set that drifted far from its form is copied to change form.
+                    if !self.def(g).members.drifted(slots) {
+                        continue;
+                    }
                     let old = Arc::clone(&self.def(g).members);
                     let mut set = (*old).clone();
                     if set.reshape(slots) {
