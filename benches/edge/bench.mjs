@@ -3,6 +3,7 @@
 //
 //   node --experimental-websocket benches/edge/bench.mjs --snapshot large.ggc --plan large.plan.json \
 //     [--gzip] [--json large.json] [--baseline tenant.ggc] [--runs 5] [--duration 10] [--connections 8]
+//   node --experimental-websocket benches/edge/bench.mjs --cold --snapshot FILE.ggc --user U --product P
 //
 // large.ggc comes from `groupgate gen --size large` and `groupgate compile … --native`;
 // large.plan.json from `cargo run --release -p groupgate-workload --example plan large 1` (the
@@ -27,6 +28,9 @@
 // With --gzip, every run is made again with the snapshot gzip-compressed, a column of its own.
 // With --json large.json, also times the same module in this Node process restoring the engine
 // from the compiled bytes against loading it from the JSON text.
+// With --cold (for `make bench-image`), only a cold start: a fresh workerd, one GET /check for
+// --user and --product, the restore as the isolate timed it, the isolate's memory and workerd's
+// peak; printed as one JSON line. No plan is needed.
 // Prints markdown tables of medians (min–max) with the machine's load average, and writes every
 // sample to bench-results/edge.json.
 
@@ -54,8 +58,20 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "5" },
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "8" },
+    cold: { type: "boolean", default: false },
+    user: { type: "string" },
+    product: { type: "string" },
   },
 });
+const bindings = { GROUPGATE_STATS: "on", GROUPGATE_TEST_TRAP: "on" };
+if (opts.cold) {
+  if (!opts.snapshot || !opts.user || !opts.product) {
+    console.error("usage: node benches/edge/bench.mjs --cold --snapshot FILE.ggc --user U --product P");
+    process.exit(2);
+  }
+  console.log(JSON.stringify(await runCold(opts.snapshot)));
+  process.exit(0);
+}
 if (!opts.snapshot || !opts.plan) {
   console.error("usage: node benches/edge/bench.mjs --snapshot FILE.ggc --plan PLAN.json [--baseline FILE.ggc] [--runs N] [--duration S] [--connections N]");
   process.exit(2);
@@ -63,7 +79,6 @@ if (!opts.snapshot || !opts.plan) {
 const runs = Number(opts.runs);
 const duration = Number(opts.duration);
 const connections = Number(opts.connections);
-const bindings = { GROUPGATE_STATS: "on", GROUPGATE_TEST_TRAP: "on" };
 
 const plan = JSON.parse(readFileSync(opts.plan, "utf8"));
 const queries = plan.checks.map(
@@ -213,6 +228,40 @@ async function runLarge(snapshot) {
     sample.isolateCollected = await isolate(inspector, server.url);
     sample.load1End = loadavg()[0];
     return sample;
+  } finally {
+    inspector?.close();
+    await server.stop();
+  }
+}
+
+/** A cold start alone: a fresh workerd, its first request, the restore and the memory after. */
+async function runCold(snapshot) {
+  const inspectorPort = await freePort();
+  const server = await start({
+    wasm: opts.wasm,
+    snapshot,
+    bindings,
+    timeoutMs: 300_000,
+    args: ["--inspector-addr", `127.0.0.1:${inspectorPort}`],
+  });
+  let inspector;
+  try {
+    const query = `?user=${encodeURIComponent(opts.user)}&product=${encodeURIComponent(opts.product)}`;
+    const first = await timed(`${server.url}/check${query}`);
+    if (first.status !== 200 && first.status !== 403) {
+      throw new Error(`the first request answered ${first.status}`);
+    }
+    const { loadMs } = await stats(server.url);
+    inspector = await connect(inspectorPort);
+    const held = await isolate(inspector, server.url);
+    return {
+      startMs: server.startupMs,
+      firstMs: first.ms,
+      restoreMs: loadMs,
+      isolateMB: held.total,
+      wasmMB: held.wasm,
+      ...memory(server.pid),
+    };
   } finally {
     inspector?.close();
     await server.stop();
