@@ -165,8 +165,7 @@ impl Tenant {
             }
             op => {
                 let (positive, negated) = op.positive();
-                let prepared = Prepared::new(&cond.value);
-                let mut bits = self.positive_bits(field, positive, &prepared, ctx)?;
+                let mut bits = self.positive_bits(field, positive, cond.prepared(), ctx)?;
                 if negated {
                     bits.complement_in(self.live_users());
                 }
@@ -343,7 +342,7 @@ impl Tenant {
             op => {
                 let value = self.field_value(field, u);
                 let (positive, negated) = op.positive();
-                let prepared = Prepared::new(&cond.value);
+                let prepared = cond.prepared();
                 let holds = match &value {
                     FieldValue::Record(text) => prepared.holds_text(positive, text.as_deref()),
                     FieldValue::Attr(v) => v.is_some_and(|v| prepared.holds(positive, v)),

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorCode};
 use crate::json::{f64_text, path_index, path_key, type_name};
 use crate::limits::{MAX_IN_LIST, MAX_RULE_DEPTH, MAX_RULE_NODES};
+use crate::text::lower;
 
 /// A rule node.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,38 @@ pub struct Condition {
     pub field: Option<String>,
     pub op: Op,
     pub value: Operand,
+    /// `value` as a user's values are compared with it, prepared once with the rule.
+    prepared: Prepared,
+}
+
+/// A condition's operand, prepared once: each scalar's lowercase text and number. Deciding a
+/// condition for one user (a change, an explanation) reads it rather than lowercasing the
+/// operand again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub(crate) scalars: Vec<(String, Option<f64>)>,
+}
+
+impl Prepared {
+    /// Prepares `value`.
+    pub fn new(value: &Operand) -> Prepared {
+        let prep = |s: &Scalar| {
+            (
+                lower(&s.text()),
+                if let Scalar::Number(n) = s {
+                    Some(*n)
+                } else {
+                    None
+                },
+            )
+        };
+        let scalars = match value {
+            Operand::None => Vec::new(),
+            Operand::Scalar(s) => vec![prep(s)],
+            Operand::List(items) => items.iter().map(prep).collect(),
+        };
+        Prepared { scalars }
+    }
 }
 
 /// What an operator compares with.
@@ -303,6 +336,22 @@ fn single(key: &str, value: Value) -> Value {
 }
 
 impl Condition {
+    /// The condition `field op value`.
+    pub fn new(field: Option<String>, op: Op, value: Operand) -> Condition {
+        let prepared = Prepared::new(&value);
+        Condition {
+            field,
+            op,
+            value,
+            prepared,
+        }
+    }
+
+    /// The operand, prepared.
+    pub fn prepared(&self) -> &Prepared {
+        &self.prepared
+    }
+
     fn to_json_map(&self) -> Map<String, Value> {
         let mut map = Map::new();
         if let Some(field) = &self.field {
@@ -489,7 +538,7 @@ fn condition_from_json(map: &Map<String, Value>, path: &str) -> Result<Condition
             None => return Err(invalid(path, format!("`{}` needs a `value`", op.as_str()))),
         },
     };
-    Ok(Condition { field, op, value })
+    Ok(Condition::new(field, op, value))
 }
 
 fn scalar_from_json(value: &Value, path: &str) -> Result<Scalar, Error> {

@@ -529,11 +529,11 @@ impl Parser {
             self.bump();
             self.expect_keyword("OF")?;
             let value = self.scalar()?;
-            return Ok(Rule::Cond(Condition {
-                field: None,
-                op: Op::MemberOf,
-                value: Operand::Scalar(value),
-            }));
+            return Ok(Rule::Cond(Condition::new(
+                None,
+                Op::MemberOf,
+                Operand::Scalar(value),
+            )));
         }
         let field = match self.peek() {
             Tok::Word(w) if !is_keyword(w) => w.clone(),
@@ -610,11 +610,7 @@ impl Parser {
             Op::In | Op::NotIn => Operand::List(self.list()?),
             _ => Operand::Scalar(self.scalar()?),
         };
-        Ok(Condition {
-            field: Some(field),
-            op,
-            value,
-        })
+        Ok(Condition::new(Some(field), op, value))
     }
 
     fn list(&mut self) -> Result<Vec<Scalar>, Error> {

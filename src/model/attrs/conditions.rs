@@ -1,40 +1,15 @@
-//! How one condition reads the columns: its operand prepared once ([`Prepared`]), the lookups
+//! How one condition reads the columns: its operand as prepared with the rule ([`Prepared`]), the lookups
 //! `=`, `IN` and `STARTS WITH` search ([`Lookup`]), and a condition spread over the users
 //! through postings or one pass over the cells ([`positive_users`]).
 
 use crate::hash::Map;
-use crate::rules::{Op, Operand, Scalar};
+use crate::rules::{Op, Prepared};
 use crate::sets::Bits;
 use crate::text::lower;
 
 use super::{AttrValue, Column};
 
-/// A condition's operand, prepared once: each scalar's lowercase text and number.
-pub struct Prepared {
-    scalars: Vec<(String, Option<f64>)>,
-}
-
 impl Prepared {
-    /// Prepares `value`.
-    pub fn new(value: &Operand) -> Prepared {
-        let prep = |s: &Scalar| {
-            (
-                lower(&s.text()),
-                if let Scalar::Number(n) = s {
-                    Some(*n)
-                } else {
-                    None
-                },
-            )
-        };
-        let scalars = match value {
-            Operand::None => Vec::new(),
-            Operand::Scalar(s) => vec![prep(s)],
-            Operand::List(items) => items.iter().map(prep).collect(),
-        };
-        Prepared { scalars }
-    }
-
     /// Whether the positive operator `op` holds for a value.
     pub fn holds(&self, op: Op, value: &AttrValue) -> bool {
         if op == Op::Exists {

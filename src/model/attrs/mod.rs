@@ -25,9 +25,8 @@ use crate::snapshot::AttrColumn;
 
 use super::store::Chunked;
 
-pub use self::conditions::{
-    is_indexed, named_by, positive_users, resolved_value_counts, Lookup, Prepared,
-};
+pub use self::conditions::{is_indexed, named_by, positive_users, resolved_value_counts, Lookup};
+pub use crate::rules::Prepared;
 use crate::text::lower;
 
 /// One scalar of a value, as conditions compare it.
