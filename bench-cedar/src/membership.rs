@@ -4,7 +4,7 @@
 //! Manual members, includes, activity and products are read from the snapshot itself.
 //! The peers cannot evaluate groupgate's membership rules, so dynamic members come from
 //! groupgate's `members` listings of type `dynamic`, and reach a peer as plain memberships.
-//! Each peer's module writes this in its own input format (`cedar.rs`); nothing
+//! Each peer's module writes this in its own input format (`cedar.rs`, `rego.rs`); nothing
 //! here is timed.
 
 use std::collections::{BTreeSet, HashMap};
