@@ -42,7 +42,12 @@ impl Engine {
     /// Parses the entities JSON (computing the transitive closure) and the policies: the
     /// counterpart of groupgate's load.
     pub fn load(input: &Input) -> Result<Engine, String> {
-        let entities = Entities::from_json_str(&input.entities_json, None)
+        Engine::from_entities_json(&input.entities_json)
+    }
+
+    /// [`Engine::load`] from the entities JSON text alone.
+    pub fn from_entities_json(entities_json: &str) -> Result<Engine, String> {
+        let entities = Entities::from_json_str(entities_json, None)
             .map_err(|error| format!("cedar entities: {error}"))?;
         let policies =
             PolicySet::from_str(POLICIES).map_err(|error| format!("cedar policies: {error}"))?;

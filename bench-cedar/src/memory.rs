@@ -11,15 +11,20 @@
 //! load, and "growth during load" that peak less the resident set before the load: the
 //! load's own memory, without what the process held before it.
 //!
-//! A peer's input is built untimed before that reset: groupgate loads the snapshot and lists
-//! the dynamic members (`membership.rs`), the peer's module writes its input text (Cedar's
-//! entities JSON, or regorus's data document), and everything but that text is dropped.
-//! The timed load is the peer's own: Cedar's `Entities::from_json_str` and policy parse;
-//! regorus's engine creation, `add_policy` and `add_data`. Then the first `--checks` pairs
-//! of the workload's fixed check sequence (drawn from the snapshot's user and product lists,
-//! as `Tenant::check_sequence` draws them) are answered by the peer and by groupgate (loaded
-//! again); any differing answer is an error (exit status 1).
+//! A peer's input text is built untimed by a child process (this program with
+//! `--write-input`): groupgate loads the snapshot and lists the dynamic members
+//! (`membership.rs`), and the peer's module writes its input (Cedar's entities JSON, or
+//! regorus's data document) to the child's standard output. The measuring process holds
+//! only that text before the load, as groupgate's holds only the snapshot text: memory the
+//! building freed would otherwise stay resident, and the peer's load would reuse it without
+//! growing. The timed load is the peer's own: Cedar's `Entities::from_json_str` and policy
+//! parse; regorus's engine creation, `add_policy` and `add_data`. Then the first `--checks`
+//! pairs of the workload's fixed check sequence (drawn from the snapshot's user and product
+//! lists, as `Tenant::check_sequence` draws them) are answered by the peer and by groupgate;
+//! any differing answer is an error (exit status 1).
 
+use std::io::Write as _;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use groupgate::{Engine, LoadOptions};
@@ -29,6 +34,7 @@ use groupgate_bench_cedar::membership::Membership;
 use groupgate_bench_cedar::rego;
 use groupgate_bench_cedar::stats::Summary;
 use groupgate_workload::check_indices;
+use serde_json::Value;
 
 const USAGE: &str = "usage: bench-memory SNAPSHOT.json | FILE.ggc\n       \
      bench-memory --peer cedar|regorus [--checks 1000] [--seed 1] SNAPSHOT.json";
@@ -179,6 +185,8 @@ struct PeerArgs {
     path: String,
     checks: usize,
     seed: u64,
+    /// The child's part: write the peer's input text to standard output, and stop.
+    write_input: bool,
 }
 
 fn peer_args(args: &[String]) -> Result<PeerArgs, Failure> {
@@ -186,6 +194,7 @@ fn peer_args(args: &[String]) -> Result<PeerArgs, Failure> {
     let mut path = None;
     let mut checks = 1000;
     let mut seed = 1;
+    let mut write_input = false;
     let mut items = args.iter();
     while let Some(item) = items.next() {
         let mut value = |flag: &str| {
@@ -215,6 +224,7 @@ fn peer_args(args: &[String]) -> Result<PeerArgs, Failure> {
             }
             "--checks" => checks = number("--checks", value("--checks")?)? as usize,
             "--seed" => seed = number("--seed", value("--seed")?)?,
+            "--write-input" => write_input = true,
             flag if flag.starts_with("--") => {
                 return Err(Failure::Usage(format!("unknown flag {flag}")))
             }
@@ -228,16 +238,10 @@ fn peer_args(args: &[String]) -> Result<PeerArgs, Failure> {
             path,
             checks,
             seed,
+            write_input,
         }),
         _ => Err(Failure::Usage("--peer and a snapshot are needed".into())),
     }
-}
-
-/// A peer's input text, built before the measured load.
-enum PeerInput {
-    Cedar(cedar::Input),
-    #[cfg(feature = "regorus")]
-    Regorus(rego::Input),
 }
 
 /// A peer's loaded engine.
@@ -247,33 +251,16 @@ enum PeerEngine {
     Regorus(Box<rego::Engine>),
 }
 
-impl PeerInput {
-    fn build(peer: Peer, membership: &Membership) -> PeerInput {
-        match peer {
-            Peer::Cedar => PeerInput::Cedar(cedar::Input::from_membership(membership)),
+impl PeerEngine {
+    /// The peer's load of its input text: the measured step.
+    fn load(peer: Peer, text: &str) -> Result<PeerEngine, String> {
+        Ok(match peer {
+            Peer::Cedar => PeerEngine::Cedar(Box::new(cedar::Engine::from_entities_json(text)?)),
             #[cfg(feature = "regorus")]
-            Peer::Regorus => PeerInput::Regorus(rego::Input::from_membership(membership)),
-        }
-    }
-
-    fn describe(&self) -> (&'static str, usize) {
-        match self {
-            PeerInput::Cedar(input) => ("Cedar entities JSON", input.entities_json.len()),
-            #[cfg(feature = "regorus")]
-            PeerInput::Regorus(input) => ("Rego data JSON", input.data_json.len()),
-        }
-    }
-
-    fn load(&self) -> Result<PeerEngine, String> {
-        Ok(match self {
-            PeerInput::Cedar(input) => PeerEngine::Cedar(Box::new(cedar::Engine::load(input)?)),
-            #[cfg(feature = "regorus")]
-            PeerInput::Regorus(input) => PeerEngine::Regorus(Box::new(rego::Engine::load(input)?)),
+            Peer::Regorus => PeerEngine::Regorus(Box::new(rego::Engine::load(text)?)),
         })
     }
-}
 
-impl PeerEngine {
     /// The peer's answers to the checks, and the per-check time of each of `runs` passes.
     fn answer(
         &mut self,
@@ -319,83 +306,135 @@ fn peer_name(peer: Peer) -> &'static str {
     }
 }
 
-fn peer(args: &PeerArgs) -> Result<(), Failure> {
-    let name = peer_name(args.peer);
-    let (start_rss, _) = memory();
-    let read =
-        || std::fs::read_to_string(&args.path).map_err(|error| format!("{}: {error}", args.path));
+fn input_kind(peer: Peer) -> &'static str {
+    match peer {
+        Peer::Cedar => "Cedar entities JSON",
+        #[cfg(feature = "regorus")]
+        Peer::Regorus => "Rego data JSON",
+    }
+}
 
-    // Untimed: the peer's input text, and the check sequence's ids.
-    let built = Instant::now();
-    let text = read()?;
-    let size = text.len() as u64;
-    let mut engine = Engine::from_json(&text, LoadOptions::default())
-        .map_err(|error| format!("groupgate does not load the snapshot: {error:?}"))?;
+fn read(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))
+}
+
+fn load_groupgate(text: &str) -> Result<Engine, String> {
+    Engine::from_json(text, LoadOptions::default())
+        .map_err(|error| format!("groupgate does not load the snapshot: {error:?}"))
+}
+
+/// The child's part: the peer's input text on standard output, a note on standard error.
+fn write_input(args: &PeerArgs) -> Result<(), Failure> {
+    let text = read(&args.path)?;
+    let mut engine = load_groupgate(&text)?;
     let membership = Membership::from_snapshot(&text, &mut engine)?;
-    let checks: Vec<(String, String)> = check_indices(
-        args.seed,
-        membership.users.len(),
-        membership.products.len(),
-        args.checks,
-    )
-    .into_iter()
-    .filter_map(|(user, product)| {
-        Some((
-            membership.users.get(user)?.id.clone(),
-            membership.products.get(product)?.id.clone(),
-        ))
-    })
-    .collect();
-    let input = PeerInput::build(args.peer, &membership);
-    let dynamic_edges = membership.dynamic_edges;
-    drop(membership);
-    drop(engine);
-    drop(text);
+    let input = match args.peer {
+        Peer::Cedar => cedar::Input::from_membership(&membership).entities_json,
+        #[cfg(feature = "regorus")]
+        Peer::Regorus => rego::Input::from_membership(&membership).data_json,
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(input.as_bytes())
+        .map_err(|error| format!("writing the input: {error}"))?;
+    eprint!(
+        "{} dynamic memberships from groupgate",
+        membership.dynamic_edges
+    );
+    Ok(())
+}
+
+/// The ids of the snapshot's `users` or `products`, in order.
+fn ids(root: &Value, key: &str) -> Vec<String> {
+    root.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            item.get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+fn peer(args: &PeerArgs) -> Result<(), Failure> {
+    if args.write_input {
+        return write_input(args);
+    }
+    let name = peer_name(args.peer);
+    let size = std::fs::metadata(&args.path)
+        .map_err(|error| format!("{}: {error}", args.path))?
+        .len();
+
+    // Untimed, in a child process: the peer's input text.
+    let (start_rss, _) = memory();
+    let built = Instant::now();
+    let exe = std::env::current_exe().map_err(|error| format!("this program: {error}"))?;
+    let child = Command::new(exe)
+        .args(["--peer", name, "--write-input", &args.path])
+        .output()
+        .map_err(|error| format!("building the {name} input: {error}"))?;
+    let note = String::from_utf8_lossy(&child.stderr).trim().to_string();
+    if !child.status.success() {
+        return Err(Failure::Run(format!("building the {name} input: {note}")));
+    }
+    let text = String::from_utf8(child.stdout)
+        .map_err(|error| format!("the {name} input is not UTF-8: {error}"))?;
     let built = built.elapsed();
+    let (text_rss, _) = memory();
 
     let reset = reset_peak();
     let (before_rss, _) = memory();
     let start = Instant::now();
-    let mut loaded = input.load()?;
+    let mut loaded = PeerEngine::load(args.peer, &text)?;
     let load = start.elapsed();
     let (loaded_rss, peak) = memory();
-    let (kind, input_len) = input.describe();
+    let input_len = text.len() as u64;
+    drop(text);
 
     println!("peer                   {name:>9}");
     println!("snapshot text          {:>9.1} MB", mb(size));
     println!(
-        "peer input text        {:>9.1} MB ({kind}, {dynamic_edges} dynamic memberships from \
-         groupgate; built in {:.2} s, not timed)",
-        mb(input_len as u64),
+        "peer input text        {:>9.1} MB ({}, built from the snapshot by a child process \
+         in {:.2} s, not timed; {note})",
+        mb(input_len),
+        input_kind(args.peer),
         built.as_secs_f64()
     );
     println!("resident before read  {:>9.1} MB", mb(start_rss));
-    println!(
-        "resident before load  {:>9.1} MB (the input text, and what building it left{})",
-        mb(before_rss),
-        if reset {
-            "; peak reset here"
-        } else {
-            "; the peak could not be reset: it includes the build"
-        }
-    );
+    println!("resident with text    {:>9.1} MB", mb(text_rss));
+    if !reset {
+        println!("(the peak could not be reset before the load)");
+    }
     println!(
         "resident after load   {:>9.1} MB (load took {:.0} ms)",
         mb(loaded_rss),
         load.as_secs_f64() * 1e3
     );
     println!(
-        "peak during load      {:>9.1} MB = {:.2}× the snapshot text",
+        "peak during load      {:>9.1} MB = {:.2}× the input text",
         mb(peak),
-        peak as f64 / size as f64
+        peak as f64 / input_len.max(1) as f64
     );
     print_growth(before_rss, peak);
 
-    // The same checks through groupgate, loaded again now that the peer's load is measured.
-    let text = read()?;
-    let engine = Engine::from_json(&text, LoadOptions::default())
-        .map_err(|error| format!("groupgate does not load the snapshot: {error:?}"))?;
-    drop(text);
+    // The same checks through groupgate, now that the peer's load is measured.
+    let snapshot = read(&args.path)?;
+    let engine = load_groupgate(&snapshot)?;
+    let root: Value =
+        serde_json::from_str(&snapshot).map_err(|error| format!("snapshot: {error}"))?;
+    drop(snapshot);
+    let (users, products) = (ids(&root, "users"), ids(&root, "products"));
+    drop(root);
+    let checks: Vec<(String, String)> =
+        check_indices(args.seed, users.len(), products.len(), args.checks)
+            .into_iter()
+            .filter_map(|(user, product)| {
+                Some((users.get(user)?.clone(), products.get(product)?.clone()))
+            })
+            .collect();
     let runs = 3;
     let (theirs, their_passes) = loaded.answer(&checks, runs)?;
     let mut ours = Vec::new();
@@ -429,14 +468,14 @@ fn peer(args: &PeerArgs) -> Result<(), Failure> {
     }
     let allowed = ours.iter().filter(|allowed| **allowed).count();
     println!(
-        "checks                 {} of the workload's sequence (seed {}): {differing} differ, \
+        "checks                {} of the workload's sequence (seed {}): {differing} differ, \
          {allowed} allowed",
         checks.len(),
         args.seed
     );
     let per_check = 1e6 / checks.len().max(1) as f64;
     println!(
-        "check time (µs/check)  {name} {}, groupgate {} (median of {runs} passes)",
+        "check µs              {name} {}, groupgate {} (median of {runs} passes)",
         Summary::of(&their_passes).scaled(per_check).show(2),
         Summary::of(&our_passes).scaled(per_check).show(3)
     );

@@ -103,15 +103,15 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Creates the engine, parses the policy, and parses and adds the data document: the
-    /// counterpart of groupgate's load.
-    pub fn load(input: &Input) -> Result<Engine, String> {
+    /// Creates the engine, parses the policy, and parses and adds the data document (the
+    /// JSON text of an [`Input`]): the counterpart of groupgate's load.
+    pub fn load(data_json: &str) -> Result<Engine, String> {
         let mut engine = regorus::Engine::new();
         engine
             .add_policy("groupgate.rego".to_string(), POLICY.to_string())
             .map_err(|error| format!("rego policy: {error}"))?;
         engine
-            .add_data_json(&input.data_json)
+            .add_data_json(data_json)
             .map_err(|error| format!("rego data: {error}"))?;
         Ok(Engine { engine })
     }
@@ -180,7 +180,8 @@ mod tests {
             }],
             dynamic_edges: 0,
         };
-        let mut engine = Engine::load(&Input::from_membership(&membership)).expect("loads");
+        let mut engine =
+            Engine::load(&Input::from_membership(&membership).data_json).expect("loads");
         let checks = [
             ("u0", "p0"),
             ("u1", "p0"),
