@@ -18,14 +18,14 @@ beside. In the second table:
   the transitive closure of the group hierarchy) and the policies' parse; for regorus, engine
   creation, `add_policy` and `add_data` of the data document (Rego walks the hierarchy at each
   question instead).
-- peak MB: native, wasmtime and Node: the process's maximum resident set (`wait4`), which
-  holds the snapshot text (or image) it read and, in wasmtime, the module's compilation. It
-  never reads below the measuring wrapper's own resident set (about 14 MB here), which the
-  count starts from before the child executes the tool.
-  Cedar and regorus: `VmHWM` from just before the load to its end (`bench-memory` resets the
-  peak there), which holds the peer's input text: a child process builds it from the
-  snapshot (groupgate lists the dynamic members) and the measuring process reads it, as
-  groupgate's reads the snapshot. The answer comparison after the load is not included.
+- peak MB: native, Cedar and regorus (`bench-memory`): `VmHWM` from just before the load to
+  its end (`bench-memory` resets the peak there), which holds the text the process read:
+  the snapshot (or image) natively; for a peer its input text, which a child process builds
+  from the snapshot (groupgate lists the dynamic members) and the measuring process reads.
+  The peer's answer comparison after the load is not included. Wasmtime and Node: the
+  process's maximum resident set (`wait4`), which holds the image it read and, in wasmtime,
+  the module's compilation; it never reads below the measuring wrapper's own resident set
+  (about 14 MB here), which the count starts from before the child executes the tool.
 - growth MB: `VmHWM` from just before the load to its end, less `VmRSS` just before the load,
   both read inside `bench-memory` (native and peers; "—" for wasmtime and Node, whose tools
   do not report them): the load's own memory, without the text it reads or anything else the
@@ -92,20 +92,22 @@ def printed_mb(out, label):
     return float(re.search(rf"^{label}\s+([\d.]+) MB", out, re.M).group(1)) * 1e6
 
 
-def native(path):
-    """bench-memory: restore (or load) time in ms, the process's peak and the load's growth
-    in bytes."""
-    out, _, peak = measure([MEMORY, path])
+def memory(argv):
+    """bench-memory: the load (or restore) time in ms, the peak from just before it and the
+    load's growth in bytes, as the tool prints them."""
+    out, _, _ = measure([MEMORY, *argv])
     ms = float(re.search(r"load took (\d+) ms", out).group(1))
-    return ms, peak, printed_mb(out, "growth during load")
+    return ms, printed_mb(out, "peak during load"), printed_mb(out, "growth during load")
+
+
+def native(path):
+    """groupgate's load of the snapshot, or restore of the image."""
+    return memory([path])
 
 
 def peer(path, name):
-    """bench-memory --peer: the peer's load time in ms, its peak (VmHWM from just before the
-    load) and its growth in bytes; bench-memory fails if the peer's answers differ."""
-    out, _, _ = measure([MEMORY, "--peer", name, path])
-    ms = float(re.search(r"load took (\d+) ms", out).group(1))
-    return ms, printed_mb(out, "peak during load"), printed_mb(out, "growth during load")
+    """A peer's load of the same tenant; bench-memory fails if the peer's answers differ."""
+    return memory(["--peer", name, path])
 
 
 def wasmtime(path):
