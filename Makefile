@@ -144,9 +144,10 @@ bench-serve: $(SERVE_DEPS)
 
 # Compiled images per size (IMAGE_SIZES, default small,medium,large; add huge for the million
 # users): bytes, gzipped, restore time and peak natively, in wasmtime and in Node, beside the
-# JSON load.
+# JSON load, and the JSON load of the same tenant by Cedar and by regorus (the `regorus`
+# feature of bench-cedar, built here only).
 bench-image: wasm-abi wasm-js
-	cargo build --release -q -p groupgate-host -p groupgate-bench-cedar --bins
+	cargo build --release -q -p groupgate-host -p groupgate-bench-cedar --bins --features groupgate-bench-cedar/regorus
 	python3 benches/image.py --sizes $(or $(IMAGE_SIZES),small,medium,large) --runs $(or $(IMAGE_RUNS),3)
 
 # The same Worker on the large tenant: cold start, memory, requests under load (BENCHMARKS.md).
@@ -196,10 +197,16 @@ $(EXAMPLES_DEPS): examples/package.json examples/package-lock.json examples/*/pa
 # Criterion benches (small and medium; GROUPGATE_BENCH_SIZES=small,medium,large for more),
 # their table, then the same checks through Cedar. BENCHMARKS.md has the other benches.
 # The benchmark build, checked without timing anything: each criterion bench runs once on
-# `small`, and the Cedar comparison runs on `small`, failing on any answer that differs.
+# `small`, and the Cedar comparison runs on `small`, failing on any answer that differs, as
+# does `bench-image`'s Cedar load (`bench-memory --peer cedar`). Its regorus load is not run:
+# the `regorus` feature would rebuild most of the debug tree (several minutes).
 bench-smoke:
 	GROUPGATE_BENCH_SIZES=small cargo bench --bench evaluate -- --test
 	cargo run -q -p groupgate-bench-cedar --bin bench-cedar -- --size small --runs 1
+	cargo build -q -p groupgate-host -p groupgate-bench-cedar --bins
+	mkdir -p $(TARGET_DIR)/bench-smoke
+	$(TARGET_DIR)/debug/groupgate gen --size small --seed 1 > $(TARGET_DIR)/bench-smoke/small.json
+	$(TARGET_DIR)/debug/bench-memory --peer cedar $(TARGET_DIR)/bench-smoke/small.json
 
 bench:
 	cargo bench --bench evaluate

@@ -1,16 +1,39 @@
 #!/usr/bin/env python3
 """Compiled images per workload size: bytes, gzipped bytes, and restore time and peak memory
-natively, in wasmtime and in Node, beside the JSON load of the same tenant.
+natively, in wasmtime and in Node, beside the JSON load of the same tenant by groupgate and by
+two peers, Cedar and Rego (regorus).
 
     python3 benches/image.py [--sizes small,medium,large,huge] [--runs 3] [--dir DIR]
+                             [--hosts native,cedar,regorus,wasmtime,node]
 
 Needs the release binaries (`cargo build --release -p groupgate-host -p groupgate-bench-cedar
---bins`), the plain module (`make wasm-abi`) and the Node package (`make wasm-js`); `make
-bench-image` builds them first. Each restore runs in a fresh process, one at a time, and its
-peak is that process's maximum resident set (`wait4`), which in wasmtime includes compiling
-the module. The time is the restore (or load) alone, measured inside the process:
-`bench-memory` natively, `bench-wasm --restore` in wasmtime, the Node bench's child in Node.
-Prints markdown tables: medians of `runs` runs, min–max beside.
+--bins --features groupgate-bench-cedar/regorus`), the plain module (`make wasm-abi`) and the
+Node package (`make wasm-js`); `make bench-image` builds them first. Each load or restore runs
+in a fresh process, one at a time. Prints markdown tables: medians of `runs` runs, min–max
+beside. In the second table:
+
+- ms: the load (or restore) alone, timed inside the process: `bench-memory` natively,
+  `bench-memory --peer cedar|regorus` for the peers, `bench-wasm --restore` in wasmtime, the
+  Node bench's child in Node. For Cedar the load is `Entities::from_json_str` (which computes
+  the transitive closure of the group hierarchy) and the policies' parse; for regorus, engine
+  creation, `add_policy` and `add_data` of the data document (Rego walks the hierarchy at each
+  question instead).
+- peak MB: native, Cedar and regorus (`bench-memory`): `VmHWM` from just before the load to
+  its end (`bench-memory` resets the peak there), which holds the text the process read:
+  the snapshot (or image) natively; for a peer its input text, which a child process builds
+  from the snapshot (groupgate lists the dynamic members) and the measuring process reads.
+  The peer's answer comparison after the load is not included. Wasmtime and Node: the
+  process's maximum resident set (`wait4`), which holds the image it read and, in wasmtime,
+  the module's compilation; it never reads below the measuring wrapper's own resident set
+  (about 14 MB here), which the count starts from before the child executes the tool.
+- growth MB: `VmHWM` from just before the load to its end, less `VmRSS` just before the load,
+  both read inside `bench-memory` (native and peers; "—" for wasmtime and Node, whose tools
+  do not report them): the load's own memory, without the text it reads or anything else the
+  process held. This is the column that compares groupgate with the peers.
+
+Peers answer only the JSON load (restore "—"); `bench-memory --peer` also answers the first
+1,000 checks of the workload's sequence through the peer and through groupgate and fails on
+any differing answer, so every peer row printed comes from a run whose answers agreed.
 """
 
 import argparse
@@ -30,6 +53,8 @@ GROUPGATE = TARGET / "release" / "groupgate"
 MEMORY = TARGET / "release" / "bench-memory"
 WASM = TARGET / "release" / "bench-wasm"
 NODE_RESTORE = ROOT / "benches" / "node" / "bench.mjs"
+# The peers `bench-memory --peer` loads (regorus only in a build with the `regorus` feature).
+PEERS = ("cedar", "regorus")
 
 
 def run(argv):
@@ -62,23 +87,39 @@ def measure(argv, stdin=None):
     return result["out"], result["seconds"], result["peak"]
 
 
-def native(path):
-    """bench-memory: restore (or load) time in ms, and the process's peak in bytes."""
-    out, _, peak = measure([MEMORY, path])
+def printed_mb(out, label):
+    """A `label  N MB` line of bench-memory's output, in bytes."""
+    return float(re.search(rf"^{label}\s+([\d.]+) MB", out, re.M).group(1)) * 1e6
+
+
+def memory(argv):
+    """bench-memory: the load (or restore) time in ms, the peak from just before it and the
+    load's growth in bytes, as the tool prints them."""
+    out, _, _ = measure([MEMORY, *argv])
     ms = float(re.search(r"load took (\d+) ms", out).group(1))
-    return ms, peak
+    return ms, printed_mb(out, "peak during load"), printed_mb(out, "growth during load")
+
+
+def native(path):
+    """groupgate's load of the snapshot, or restore of the image."""
+    return memory([path])
+
+
+def peer(path, name):
+    """A peer's load of the same tenant; bench-memory fails if the peer's answers differ."""
+    return memory(["--peer", name, path])
 
 
 def wasmtime(path):
     """bench-wasm --restore: the restore alone (the module compiled before timing)."""
     out, _, peak = measure([WASM, "--restore", path])
-    return json.loads(out)["ms"], peak
+    return json.loads(out)["ms"], peak, None
 
 
 def node(path, kind):
     out, _, peak = measure(["node", "--expose-gc", NODE_RESTORE, "--rss", kind, path])
     answer = json.loads(out.strip().splitlines()[-1])
-    return answer["ms"], peak
+    return answer["ms"], peak, None
 
 
 def cell(values, unit=1.0, digits=0):
@@ -95,14 +136,17 @@ def main():
     parser.add_argument("--sizes", default="small,medium,large")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", default=str(TARGET / "bench-image"))
-    parser.add_argument("--hosts", default="native,wasmtime,node")
+    parser.add_argument("--hosts", default="native,cedar,regorus,wasmtime,node")
     args = parser.parse_args()
     hosts = args.hosts.split(",")
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
     for tool in (GROUPGATE, MEMORY, WASM):
         if not tool.exists():
-            sys.exit(f"{tool} is missing: cargo build --release -p groupgate-host -p groupgate-bench-cedar --bins")
+            sys.exit(
+                f"{tool} is missing: cargo build --release -p groupgate-host -p groupgate-bench-cedar"
+                " --bins --features groupgate-bench-cedar/regorus"
+            )
     rows = []
     for size in args.sizes.split(","):
         snapshot = work / f"{size}.json"
@@ -127,20 +171,25 @@ def main():
         del json_bytes, image_bytes
         for host in hosts:
             for kind, path in (("json", snapshot), ("compiled", image)):
-                times, peaks = [], []
+                times, peaks, growths = [], [], []
                 for _ in range(args.runs):
                     if host == "native":
-                        ms, peak = native(path)
+                        ms, peak, growth = native(path)
+                    elif host in PEERS:
+                        if kind == "compiled":
+                            continue
+                        ms, peak, growth = peer(path, host)
                     elif host == "wasmtime":
                         if kind == "json":
                             continue
-                        ms, peak = wasmtime(path)
+                        ms, peak, growth = wasmtime(path)
                     else:
-                        ms, peak = node(path, kind)
+                        ms, peak, growth = node(path, kind)
                     times.append(ms)
                     peaks.append(peak)
+                    growths.append(growth)
                 if times:
-                    row[f"{host}_{kind}"] = (times, peaks)
+                    row[f"{host}_{kind}"] = (times, peaks, growths)
         rows.append(row)
         print(f"{size}: done", file=sys.stderr)
 
@@ -153,19 +202,25 @@ def main():
             f"| {r['compile_s']:,.2f} s, peak {r['compile_peak'] / 1e6:,.0f} MB |"
         )
     print()
-    print("| size | host | JSON load ms | JSON peak MB | restore ms | restore peak MB |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| size | host | JSON load ms | JSON peak MB | JSON load growth MB "
+        "| restore ms | restore peak MB | restore growth MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         for host in hosts:
-            j = r.get(f"{host}_json")
-            c = r.get(f"{host}_compiled")
-            if not c:
+            cells = []
+            for kind in ("json", "compiled"):
+                measured = r.get(f"{host}_{kind}")
+                if not measured:
+                    cells += ["—"] * 3
+                    continue
+                times, peaks, growths = measured
+                growth = cell(growths, 1e6, 1) if None not in growths else "—"
+                cells += [cell(times), cell(peaks, 1e6), growth]
+            if cells.count("—") == len(cells):
                 continue
-            jt = cell(j[0]) if j else "—"
-            jp = cell(j[1], 1e6) if j else "—"
-            print(
-                f"| `{r['size']}` | {host} | {jt} | {jp} | {cell(c[0])} | {cell(c[1], 1e6)} |"
-            )
+            print(f"| `{r['size']}` | {host} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-//! The Cedar side: entities JSON built from a groupgate snapshot, and the two policies.
+//! The Cedar side: entities JSON written from the resolved membership (`membership.rs`), and
+//! the two policies.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -9,7 +10,8 @@ use cedar_policy::{
     Request,
 };
 use groupgate_workload::push_json_str;
-use serde_json::Value;
+
+use crate::membership::Membership;
 
 /// Who may use a product: members of one of the product's (active) groups, and org owners
 /// and admins.
@@ -40,7 +42,12 @@ impl Engine {
     /// Parses the entities JSON (computing the transitive closure) and the policies: the
     /// counterpart of groupgate's load.
     pub fn load(input: &Input) -> Result<Engine, String> {
-        let entities = Entities::from_json_str(&input.entities_json, None)
+        Engine::from_entities_json(&input.entities_json)
+    }
+
+    /// [`Engine::load`] from the entities JSON text alone.
+    pub fn from_entities_json(entities_json: &str) -> Result<Engine, String> {
+        let entities = Entities::from_json_str(entities_json, None)
             .map_err(|error| format!("cedar entities: {error}"))?;
         let policies =
             PolicySet::from_str(POLICIES).map_err(|error| format!("cedar policies: {error}"))?;
@@ -106,163 +113,38 @@ fn type_name(name: &str) -> Result<EntityTypeName, String> {
 }
 
 impl Input {
-    /// Builds Cedar's entities from the snapshot text. Manual members, includes, activity and
-    /// products are read from the snapshot itself; dynamic members come from groupgate's
-    /// `members` listings of type `dynamic`, since Cedar has no counterpart of membership rules.
+    /// Builds Cedar's entities from the resolved membership (see `membership.rs`).
     pub fn from_snapshot(snapshot: &str, engine: &mut groupgate::Engine) -> Result<Input, String> {
-        let root: Value =
-            serde_json::from_str(snapshot).map_err(|error| format!("snapshot: {error}"))?;
-        let list = |key: &str| {
-            root.get(key)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let users = list("users");
-        let groups = list("groups");
-        let products = list("products");
-        let as_of = root.get("asOf").and_then(Value::as_str).and_then(instant);
+        Ok(Input::from_membership(&Membership::from_snapshot(
+            snapshot, engine,
+        )?))
+    }
 
-        let user_index: HashMap<&str, usize> = users
-            .iter()
-            .enumerate()
-            .filter_map(|(index, user)| Some((user.get("id")?.as_str()?, index)))
-            .collect();
-        let group_ids: Vec<&str> = groups
-            .iter()
-            .map(|group| group.get("id").and_then(Value::as_str).unwrap_or(""))
-            .collect();
-        let group_index: HashMap<&str, usize> = group_ids
-            .iter()
-            .enumerate()
-            .map(|(index, id)| (*id, index))
-            .collect();
-        let active: Vec<bool> = groups
-            .iter()
-            .map(|group| {
-                group
-                    .get("isActive")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true)
-            })
-            .collect();
+    /// Writes the entities: Cedar rejects a cyclic hierarchy, so include cycles are flattened
+    /// first (the ancestors of every entity stay the same).
+    pub fn from_membership(membership: &Membership) -> Input {
+        let group_ids: Vec<&str> = membership.groups.iter().map(String::as_str).collect();
+        let (group_parents, cycles, expand) = flatten_cycles(&membership.includers);
 
-        // User → group edges: manual entries in effect, then dynamic memberships.
-        let mut user_parents: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); users.len()];
-        for (group, value) in groups.iter().enumerate() {
-            for entry in value
-                .get("members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let (user, in_effect) = match entry {
-                    Value::String(user) => (user.as_str(), true),
-                    Value::Object(fields) => {
-                        let user = fields.get("user").and_then(Value::as_str).unwrap_or("");
-                        (user, window_in_effect(fields, as_of))
-                    }
-                    _ => continue,
-                };
-                if let (true, Some(user)) = (in_effect, user_index.get(user)) {
-                    user_parents[*user].insert(group);
-                }
-            }
-        }
-        // Dynamic members: one `members` listing (type dynamic) per group with a rule.
-        let mut dynamic_edges = 0;
-        for (group, value) in groups.iter().enumerate() {
-            if value.get("rule").is_none() {
-                continue;
-            }
-            let mut page = 1;
-            loop {
-                let mut request = String::from("{\"op\":\"members\",\"group\":");
-                push_json_str(&mut request, group_ids[group]);
-                let _ = write!(
-                    request,
-                    ",\"type\":\"dynamic\",\"page\":{page},\"pageSize\":1000}}"
-                );
-                let answer: Value = serde_json::from_str(&engine.answer_json(&request))
-                    .map_err(|error| format!("members: {error}"))?;
-                if let Some(error) = answer.get("error") {
-                    return Err(format!("groupgate members {}: {error}", group_ids[group]));
-                }
-                let listed = answer
-                    .get("members")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for member in &listed {
-                    let user = member.get("user").and_then(Value::as_str).unwrap_or("");
-                    if let Some(user) = user_index.get(user) {
-                        if user_parents[*user].insert(group) {
-                            dynamic_edges += 1;
-                        }
-                    }
-                }
-                if listed.len() < 1000 {
-                    break;
-                }
-                page += 1;
-            }
-        }
-
-        // Group → group edges: an active group's parents are the groups that include it.
-        let mut group_parents: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); groups.len()];
-        for (group, value) in groups.iter().enumerate() {
-            for included in value
-                .get("includeGroups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let Some(source) = included.as_str().and_then(|id| group_index.get(id)) else {
-                    continue;
-                };
-                if active[*source] && *source != group {
-                    group_parents[*source].insert(group);
-                }
-            }
-        }
-        let (group_parents, cycles, expand) = flatten_cycles(&group_parents);
-        for parents in &mut user_parents {
-            *parents = parents.iter().flat_map(|parent| expand(*parent)).collect();
-        }
-
-        // Product → the active groups that carry it.
-        let mut product_groups: HashMap<&str, BTreeSet<usize>> = HashMap::new();
-        for (group, value) in groups.iter().enumerate() {
-            if !active[group] {
-                continue;
-            }
-            for product in value
-                .get("products")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(product) = product.as_str() {
-                    product_groups.entry(product).or_default().insert(group);
-                }
-            }
-        }
-
-        let mut out = String::with_capacity(snapshot.len() / 2);
+        let mut out = String::with_capacity(
+            64 * (membership.users.len() + membership.groups.len() + membership.products.len()),
+        );
         out.push('[');
         out.push_str(r#"{"uid":{"type":"Action","id":"use"},"attrs":{},"parents":[]}"#);
-        for (index, user) in users.iter().enumerate() {
-            let id = user.get("id").and_then(Value::as_str).unwrap_or("");
-            // An unknown orgRole counts as `member` (SPEC §1.1).
-            let role = user
-                .get("orgRole")
-                .and_then(Value::as_str)
-                .filter(|role| matches!(*role, "owner" | "admin"))
-                .unwrap_or("member");
+        for user in &membership.users {
+            let parents: BTreeSet<usize> = user
+                .groups
+                .iter()
+                .flat_map(|parent| expand(*parent))
+                .collect();
             out.push_str(r#",{"uid":{"type":"User","id":"#);
-            push_json_str(&mut out, id);
-            let _ = write!(out, r#"}},"attrs":{{"orgRole":"{role}"}},"parents":["#);
-            write_groups(&mut out, &user_parents[index], &group_ids, false);
+            push_json_str(&mut out, &user.id);
+            let _ = write!(
+                out,
+                r#"}},"attrs":{{"orgRole":"{}"}},"parents":["#,
+                user.role
+            );
+            write_groups(&mut out, &parents, &group_ids, false);
             out.push_str("]}");
         }
         for (index, id) in group_ids.iter().enumerate() {
@@ -272,23 +154,23 @@ impl Input {
             write_groups(&mut out, &group_parents[index], &group_ids, false);
             out.push_str("]}");
         }
-        for product in &products {
-            let id = product.get("id").and_then(Value::as_str).unwrap_or("");
+        for product in &membership.products {
             out.push_str(r#",{"uid":{"type":"Product","id":"#);
-            push_json_str(&mut out, id);
+            push_json_str(&mut out, &product.id);
             out.push_str(r#"},"attrs":{"groups":["#);
-            if let Some(carriers) = product_groups.get(id) {
-                write_groups(&mut out, carriers, &group_ids, true);
-            }
+            write_groups(&mut out, &product.groups, &group_ids, true);
             out.push_str(r#"]},"parents":[]}"#);
         }
         out.push(']');
-        Ok(Input {
+        Input {
             entities_json: out,
-            entity_count: 1 + users.len() + groups.len() + products.len(),
-            dynamic_edges,
+            entity_count: 1
+                + membership.users.len()
+                + membership.groups.len()
+                + membership.products.len(),
+            dynamic_edges: membership.dynamic_edges,
             cycles,
-        })
+        }
     }
 }
 
@@ -305,86 +187,6 @@ fn write_groups(out: &mut String, groups: &BTreeSet<usize>, ids: &[&str], escape
         push_json_str(out, ids.get(*group).copied().unwrap_or(""));
         out.push_str(if escaped { "}}" } else { "}" });
     }
-}
-
-/// Whether a member entry's `startsAt <= asOf < expiresAt` holds (SPEC §3.1); an entry with
-/// a bound but no `asOf`, or with an unreadable bound, is not in effect.
-fn window_in_effect(fields: &serde_json::Map<String, Value>, as_of: Option<i128>) -> bool {
-    let bound = |key: &str| {
-        fields
-            .get(key)
-            .map(|value| value.as_str().and_then(instant))
-    };
-    match (bound("startsAt"), bound("expiresAt")) {
-        (None, None) => true,
-        (starts, expires) => {
-            let Some(now) = as_of else { return false };
-            let starts_ok = match starts {
-                None => true,
-                Some(Some(starts)) => starts <= now,
-                Some(None) => false,
-            };
-            let expires_ok = match expires {
-                None => true,
-                Some(Some(expires)) => now < expires,
-                Some(None) => false,
-            };
-            starts_ok && expires_ok
-        }
-    }
-}
-
-/// An RFC 3339 timestamp as nanoseconds since 1970 (`YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`).
-fn instant(text: &str) -> Option<i128> {
-    let bytes = text.as_bytes();
-    let number = |from: usize, len: usize| -> Option<i128> {
-        let digits = text.get(from..from + len)?;
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| digits.parse().ok())?
-    };
-    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
-    if bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
-        return None;
-    }
-    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
-        return None;
-    }
-    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
-    let mut position = 19;
-    let mut nanos: i128 = 0;
-    if bytes.get(position) == Some(&b'.') {
-        position += 1;
-        let mut scale = 100_000_000;
-        while let Some(digit) = bytes.get(position).filter(|b| b.is_ascii_digit()) {
-            nanos += i128::from(digit - b'0') * scale;
-            scale /= 10;
-            position += 1;
-        }
-    }
-    let offset = match bytes.get(position) {
-        Some(b'Z' | b'z') if position + 1 == bytes.len() => 0,
-        Some(sign @ (b'+' | b'-')) if position + 6 == bytes.len() => {
-            let minutes = number(position + 1, 2)? * 60 + number(position + 4, 2)?;
-            if *sign == b'+' {
-                minutes
-            } else {
-                -minutes
-            }
-        }
-        _ => return None,
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
-    Some(seconds * 1_000_000_000 + nanos)
 }
 
 type Expand = Box<dyn Fn(usize) -> Vec<usize>>;
@@ -482,17 +284,6 @@ fn strongly_connected(edges: &[BTreeSet<usize>]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn instants_honour_offsets() {
-        assert_eq!(instant("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(instant("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(
-            instant("2025-05-31T23:00:00-02:00"),
-            instant("2025-06-01T01:00:00Z")
-        );
-        assert!(instant("2025-06-01").is_none());
-    }
 
     #[test]
     fn cycles_flatten_to_the_same_ancestors() {

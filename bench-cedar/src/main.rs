@@ -20,15 +20,13 @@
 //! parents, and every child of one member of the set gets all of them as parents.
 //! The ancestors of every entity, and so every answer, stay the same.
 
-mod cedar;
-mod stats;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use groupgate::{Decision, Engine, LoadOptions};
+use groupgate_bench_cedar::cedar;
+use groupgate_bench_cedar::stats::Summary;
 use groupgate_workload::{Size, Tenant, CHECKS};
-use stats::Summary;
 
 struct Args {
     size: Size,

@@ -8,17 +8,14 @@
 //! call, free: five guest calls a check), and with the ids copied in beforehand, which leaves
 //! the call and the evaluation alone.
 
-#[path = "stats.rs"]
-mod stats;
-
 use std::time::{Duration, Instant};
 
 use groupgate::{Engine, LoadOptions};
+use groupgate_bench_cedar::stats::Summary;
 use groupgate_host::wasm::{locate_module, Guest, WasmModule};
 use groupgate_workload::{
     check_request, preview_request, preview_rules, user_access_request, Size, Tenant, CHECKS,
 };
-use stats::Summary;
 
 struct Row {
     question: String,

@@ -97,6 +97,22 @@ pub fn generate(size: &str, seed: u64) -> Result<String, String> {
     Ok(Tenant::build(Size::by_name(size)?, seed).to_json())
 }
 
+/// The fixed check sequence as positions: `count` (user, product) pairs drawn from `seed` over
+/// `users` users and `products` products. [`Tenant::check_sequence`] names them; a reader of
+/// a generated snapshot (which lists users and products in index order) gets the same pairs
+/// from the lists' lengths alone.
+pub fn check_indices(
+    seed: u64,
+    users: usize,
+    products: usize,
+    count: usize,
+) -> Vec<(usize, usize)> {
+    let mut rng = stream(seed, 100);
+    (0..count)
+        .map(|_| (rng.below(users), rng.below(products)))
+        .collect()
+}
+
 /// SplitMix64: a small, fast generator whose output depends only on the seed.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
@@ -826,14 +842,9 @@ impl Tenant {
 
     /// The fixed check sequence: `count` (user, product) pairs drawn from `seed`.
     pub fn check_sequence(&self, seed: u64, count: usize) -> Vec<(String, String)> {
-        let mut rng = stream(seed, 100);
-        (0..count)
-            .map(|_| {
-                (
-                    user_id(rng.below(self.users.len())),
-                    product_id(rng.below(self.size.products)),
-                )
-            })
+        check_indices(seed, self.users.len(), self.size.products, count)
+            .into_iter()
+            .map(|(user, product)| (user_id(user), product_id(product)))
             .collect()
     }
 

@@ -162,6 +162,25 @@ fn sequences_are_fixed_and_sized() {
     let checks = tenant.check_sequence(1, CHECKS);
     assert_eq!(checks.len(), CHECKS);
     assert_eq!(checks, tenant.check_sequence(1, CHECKS));
+    // A reader of the snapshot draws the same pairs from its lists, which follow index order;
+    // a prefix of the sequence is the shorter sequence.
+    let snapshot = parsed("small", 1);
+    let id = |key: &str, index: usize| {
+        snapshot[key][index]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let drawn: Vec<(String, String)> = check_indices(
+        1,
+        count(&snapshot, "users"),
+        count(&snapshot, "products"),
+        1000,
+    )
+    .into_iter()
+    .map(|(user, product)| (id("users", user), id("products", product)))
+    .collect();
+    assert_eq!(drawn[..], checks[..1000]);
     assert_eq!(tenant.access_users(1, ACCESS_USERS).len(), ACCESS_USERS);
     let largest = tenant.largest_group();
     assert!(tenant.groups.iter().all(|group| group.members.len()
