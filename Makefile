@@ -143,10 +143,10 @@ bench-serve: $(SERVE_DEPS)
 	  --runs $(or $(SERVE_RUNS),3) --duration $(or $(SERVE_SECONDS),5)
 
 # Compiled images per size (IMAGE_SIZES, default small,medium,large; add huge for the million
-# users): bytes, gzipped, restore time and peak natively, in wasmtime and in Node, beside the
-# JSON load, and the JSON load of the same tenant by Cedar and by regorus (the `regorus`
-# feature of bench-cedar, built here only).
-bench-image: wasm-abi wasm-js
+# users): bytes, gzipped, restore time and peak natively, in wasmtime, in Node and as the
+# Worker's cold start in workerd, beside the JSON load, and the JSON load of the same tenant by
+# Cedar and by regorus (the `regorus` feature of bench-cedar, built here only).
+bench-image: wasm-abi wasm-js $(WORKERD_DEPS) $(EDGE_BENCH_DEPS)
 	cargo build --release -q -p groupgate-host -p groupgate-bench-cedar --bins --features groupgate-bench-cedar/regorus
 	python3 benches/image.py --sizes $(or $(IMAGE_SIZES),small,medium,large) --runs $(or $(IMAGE_RUNS),3)
 

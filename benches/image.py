@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Compiled images per workload size: bytes, gzipped bytes, and restore time and peak memory
 natively, in wasmtime and in Node, beside the JSON load of the same tenant by groupgate and by
-two peers, Cedar and Rego (regorus).
+two peers, Cedar and Rego (regorus), and the Worker's cold start in workerd.
 
     python3 benches/image.py [--sizes small,medium,large,huge] [--runs 3] [--dir DIR]
-                             [--hosts native,cedar,regorus,wasmtime,node]
+                             [--hosts native,cedar,regorus,wasmtime,node,workerd]
 
 Needs the release binaries (`cargo build --release -p groupgate-host -p groupgate-bench-cedar
---bins --features groupgate-bench-cedar/regorus`), the plain module (`make wasm-abi`) and the
-Node package (`make wasm-js`); `make bench-image` builds them first. Each load or restore runs
+--bins --features groupgate-bench-cedar/regorus`), the plain module (`make wasm-abi`), the
+Node package (`make wasm-js`) and, for workerd, the npm packages of `examples/workerd` and
+`benches/edge`; `make bench-image` builds and installs them first. Each load or restore runs
 in a fresh process, one at a time. Prints markdown tables: medians of `runs` runs, min–max
 beside. In the second table:
 
@@ -30,6 +31,12 @@ beside. In the second table:
   both read inside `bench-memory` (native and peers; "—" for wasmtime and Node, whose tools
   do not report them): the load's own memory, without the text it reads or anything else the
   process held. This is the column that compares groupgate with the peers.
+
+workerd: a fresh workerd serving the Worker (`examples/workerd`) with the image bundled, and
+one check sent to it (`benches/edge/bench.mjs --cold`). Its row gives the restore as the
+isolate timed it and workerd's own peak (`VmHWM`, the whole process, its runtime included);
+a third table gives the first request (connection, restore and answer) and what the isolate
+holds after it (JS heap, ArrayBuffers and the module's linear memory).
 
 Peers answer only the JSON load (restore "—"); `bench-memory --peer` also answers the first
 1,000 checks of the workload's sequence through the peer and through groupgate and fails on
@@ -53,6 +60,8 @@ GROUPGATE = TARGET / "release" / "groupgate"
 MEMORY = TARGET / "release" / "bench-memory"
 WASM = TARGET / "release" / "bench-wasm"
 NODE_RESTORE = ROOT / "benches" / "node" / "bench.mjs"
+EDGE = ROOT / "benches" / "edge" / "bench.mjs"
+ABI_WASM = TARGET / "abi" / "groupgate.wasm"
 # The peers `bench-memory --peer` loads (regorus only in a build with the `regorus` feature).
 PEERS = ("cedar", "regorus")
 
@@ -122,6 +131,30 @@ def node(path, kind):
     return answer["ms"], peak, None
 
 
+def first_ids(snapshot):
+    """The first user's and the first product's ids of a generated snapshot, for one check."""
+    text = snapshot.read_bytes()
+    found = []
+    for section in (b'"users":', b'"products":'):
+        at = text.find(section)
+        match = re.compile(rb'"id"\s*:\s*"([^"\\]+)"').search(text, at)
+        if at < 0 or not match:
+            sys.exit(f"{snapshot}: no {section.decode()} with an id")
+        found.append(match.group(1).decode())
+    return found
+
+
+def workerd(path, user, product):
+    """A cold start of the Worker in workerd on the image: the restore as the isolate timed
+    it, workerd's peak, and the first request and isolate memory for the third table."""
+    out, _, _ = measure(
+        ["node", "--experimental-websocket", EDGE, "--cold", "--wasm", ABI_WASM,
+         "--snapshot", path, "--user", user, "--product", product]
+    )
+    cold = json.loads(out.strip().splitlines()[-1])
+    return cold["restoreMs"], cold["hwm"] * 2**20, None, cold
+
+
 def cell(values, unit=1.0, digits=0):
     values = [v / unit for v in values]
     med = statistics.median(values)
@@ -136,7 +169,7 @@ def main():
     parser.add_argument("--sizes", default="small,medium,large")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", default=str(TARGET / "bench-image"))
-    parser.add_argument("--hosts", default="native,cedar,regorus,wasmtime,node")
+    parser.add_argument("--hosts", default="native,cedar,regorus,wasmtime,node,workerd")
     args = parser.parse_args()
     hosts = args.hosts.split(",")
     work = Path(args.dir)
@@ -169,6 +202,7 @@ def main():
             "compile_peak": compile_peak,
         }
         del json_bytes, image_bytes
+        ids = first_ids(snapshot) if "workerd" in hosts else None
         for host in hosts:
             for kind, path in (("json", snapshot), ("compiled", image)):
                 times, peaks, growths = [], [], []
@@ -183,6 +217,11 @@ def main():
                         if kind == "json":
                             continue
                         ms, peak, growth = wasmtime(path)
+                    elif host == "workerd":
+                        if kind == "json":
+                            continue
+                        ms, peak, growth, cold = workerd(path, *ids)
+                        row.setdefault("workerd_cold", []).append(cold)
                     else:
                         ms, peak, growth = node(path, kind)
                     times.append(ms)
@@ -221,6 +260,19 @@ def main():
             if cells.count("—") == len(cells):
                 continue
             print(f"| `{r['size']}` | {host} | " + " | ".join(cells) + " |")
+    if any(r.get("workerd_cold") for r in rows):
+        print()
+        print("| size | workerd: first request ms | restore in the isolate ms | isolate MB | of which module memory MB |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            colds = r.get("workerd_cold")
+            if not colds:
+                continue
+            pick = lambda key: [c[key] for c in colds]  # noqa: E731
+            print(
+                f"| `{r['size']}` | {cell(pick('firstMs'))} | {cell(pick('restoreMs'))} "
+                f"| {cell(pick('isolateMB'), 1, 1)} | {cell(pick('wasmMB'), 1, 1)} |"
+            )
 
 
 if __name__ == "__main__":
