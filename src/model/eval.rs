@@ -7,10 +7,10 @@
 use crate::hash::{Map, Set};
 use crate::ids::{GroupIx, Ix, UserIx};
 use crate::limits::{RULE_WORK_BASE, RULE_WORK_PER_ITEM};
-use crate::rules::{Condition, Op, Operand, RecordField, Rule};
+use crate::rules::{Condition, Op, Operand, Prepared, RecordField, Rule};
 use crate::sets::Bits;
 
-use super::attrs::{is_indexed, named_by, positive_users, AttrValue, Prepared};
+use super::attrs::{is_indexed, named_by, positive_users, AttrValue};
 use super::Tenant;
 
 /// What a condition read for one user, for `explain`.

@@ -26,7 +26,6 @@ use crate::snapshot::AttrColumn;
 use super::store::Chunked;
 
 pub use self::conditions::{is_indexed, named_by, positive_users, resolved_value_counts, Lookup};
-pub use crate::rules::Prepared;
 use crate::text::lower;
 
 /// One scalar of a value, as conditions compare it.
@@ -682,7 +681,7 @@ impl Attributes {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::rules::{Op, Operand, Scalar};
+    use crate::rules::{Op, Operand, Prepared, Scalar};
     use serde_json::json;
 
     #[test]

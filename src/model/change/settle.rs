@@ -359,12 +359,11 @@ impl Tenant {
                     }
                     let old = Arc::clone(&self.def(g).members);
                     let mut set = (*old).clone();
-                    if set.reshape(slots) {
-                        let set = Arc::new(set);
-                        self.reindex(g, &old, &set);
-                        if let Some(def) = self.def_mut(g) {
-                            def.members = set;
-                        }
+                    set.reshape(slots);
+                    let set = Arc::new(set);
+                    self.reindex(g, &old, &set);
+                    if let Some(def) = self.def_mut(g) {
+                        def.members = set;
                     }
                 }
             }
