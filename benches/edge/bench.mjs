@@ -188,25 +188,38 @@ async function isolate(inspector, url) {
   return sample;
 }
 
-async function runLarge(snapshot) {
-  const load1 = loadavg()[0];
+/**
+ * Runs `body(server, inspect)` against a fresh workerd serving `snapshot` with an inspector
+ * port; `inspect()` connects to the isolate (once). workerd stops afterwards, whatever happens.
+ */
+async function withWorkerd(snapshot, timeoutMs, body) {
   const inspectorPort = await freePort();
   const server = await start({
     wasm: opts.wasm,
     snapshot,
     bindings,
-    timeoutMs: 120_000,
+    timeoutMs,
     args: ["--inspector-addr", `127.0.0.1:${inspectorPort}`],
   });
   let inspector;
   try {
+    return await body(server, async () => (inspector ??= await connect(inspectorPort)));
+  } finally {
+    inspector?.close();
+    await server.stop();
+  }
+}
+
+function runLarge(snapshot) {
+  const load1 = loadavg()[0];
+  return withWorkerd(snapshot, 120_000, async (server, inspect) => {
     const sample = { startMs: server.startupMs, load1 };
     const first = await timed(`${server.url}${paths[0]}`);
     const second = await timed(`${server.url}${paths[1]}`);
     sample.firstMs = first.ms;
     sample.secondMs = second.ms;
     sample.loadMs = (await stats(server.url)).loadMs;
-    inspector = await connect(inspectorPort);
+    const inspector = await inspect();
     sample.isolate = await isolate(inspector, server.url);
     sample.idle = memory(server.pid);
     await load(server.url, "/check", 2); // warm-up
@@ -228,32 +241,19 @@ async function runLarge(snapshot) {
     sample.isolateCollected = await isolate(inspector, server.url);
     sample.load1End = loadavg()[0];
     return sample;
-  } finally {
-    inspector?.close();
-    await server.stop();
-  }
+  });
 }
 
 /** A cold start alone: a fresh workerd, its first request, the restore and the memory after. */
-async function runCold(snapshot) {
-  const inspectorPort = await freePort();
-  const server = await start({
-    wasm: opts.wasm,
-    snapshot,
-    bindings,
-    timeoutMs: 300_000,
-    args: ["--inspector-addr", `127.0.0.1:${inspectorPort}`],
-  });
-  let inspector;
-  try {
+function runCold(snapshot) {
+  return withWorkerd(snapshot, 300_000, async (server, inspect) => {
     const query = `?user=${encodeURIComponent(opts.user)}&product=${encodeURIComponent(opts.product)}`;
     const first = await timed(`${server.url}/check${query}`);
     if (first.status !== 200 && first.status !== 403) {
       throw new Error(`the first request answered ${first.status}`);
     }
     const { loadMs } = await stats(server.url);
-    inspector = await connect(inspectorPort);
-    const held = await isolate(inspector, server.url);
+    const held = await isolate(await inspect(), server.url);
     return {
       startMs: server.startupMs,
       firstMs: first.ms,
@@ -262,10 +262,7 @@ async function runCold(snapshot) {
       wasmMB: held.wasm,
       ...memory(server.pid),
     };
-  } finally {
-    inspector?.close();
-    await server.stop();
-  }
+  });
 }
 
 async function runBaseline() {
